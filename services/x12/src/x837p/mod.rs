@@ -1,0 +1,5 @@
+//! 837P (005010X222A1): the professional claim.
+
+pub mod model;
+
+pub use model::*;
