@@ -91,7 +91,15 @@ impl<'a> Segment<'a> {
             seps[count] = at as u16;
             count += 1;
         }
-        Ok(Segment { id, body, seps, count: count as u8, component: delims.component, repetition: delims.repetition, pos })
+        Ok(Segment {
+            id,
+            body,
+            seps,
+            count: count as u8,
+            component: delims.component,
+            repetition: delims.repetition,
+            pos,
+        })
     }
 
     /// The segment identifier, e.g. `CLP`.
@@ -276,7 +284,10 @@ impl<'a> Segments<'a> {
         let id_len = seg.as_bytes().iter().position(|&b| b == self.delims.element).unwrap_or(seg.len());
         let id = &seg[..id_len];
         if !(2..=3).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
-            return Some(Err(X12Error::Syntax { pos, msg: "bad segment identifier (expected 2 or 3 upper-case letters or digits)".into() }));
+            return Some(Err(X12Error::Syntax {
+                pos,
+                msg: "bad segment identifier (expected 2 or 3 upper-case letters or digits)".into(),
+            }));
         }
         Some(Ok((id, &seg[id_len..], pos)))
     }
@@ -446,7 +457,10 @@ fn read_isa_delimiters(input: &str, offset: usize) -> Result<(Delimiters, usize,
     let seps: Vec<usize> = memchr::memchr_iter(element, &b[..limit]).take(16).collect();
     if seps.len() < 16 {
         if b.len() < ISA_LEN {
-            return Err(X12Error::Truncated(format!("the ISA segment needs {ISA_LEN} characters, the input has {}", b.len())));
+            return Err(X12Error::Truncated(format!(
+                "the ISA segment needs {ISA_LEN} characters, the input has {}",
+                b.len()
+            )));
         }
         return Err(X12Error::Isa(format!("ISA has {} element separators where 16 are needed", seps.len())));
     }
@@ -584,7 +598,10 @@ fn parse_one_interchange<'a>(
         if let Some((_, _, _, _, _, _)) = open_st {
             if id != "SE" {
                 if matches!(id, "ST" | "GS" | "GE" | "ISA" | "IEA") {
-                    return Err(X12Error::Envelope { pos, msg: format!("{id} inside a transaction set that has no SE") });
+                    return Err(X12Error::Envelope {
+                        pos,
+                        msg: format!("{id} inside a transaction set that has no SE"),
+                    });
                 }
                 continue;
             }
@@ -600,7 +617,10 @@ fn parse_one_interchange<'a>(
             }
             "ST" => {
                 if group.is_none() {
-                    return Err(X12Error::Envelope { pos, msg: "ST outside a functional group (no GS before it)".into() });
+                    return Err(X12Error::Envelope {
+                        pos,
+                        msg: "ST outside a functional group (no GS before it)".into(),
+                    });
                 }
                 let body_start = start + isa_len + segs.at;
                 open_st = Some((pos, seg.required(1)?, seg.required(2)?, seg.opt(3), body_start, pos.segment + 1));
