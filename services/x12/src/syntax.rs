@@ -949,6 +949,52 @@ impl Writer {
     }
 }
 
+/// Makes free text (names, addresses, notes) safe to send: letters with accents become their
+/// base letter (`Núñez` -> `Nunez`), delimiters and other characters X12 cannot carry become
+/// spaces, runs of spaces fold to one, and the ends are trimmed. X12 has no escape sequence, so
+/// callers clean text before it goes in the claim model; the writer refuses what is not clean.
+pub fn clean_text(v: &str, delims: &Delimiters) -> CompactString {
+    let mut out = CompactString::with_capacity(v.len());
+    let mut space = true;
+    for ch in v.chars() {
+        let c = match ch {
+            'À'..='Å' => 'A',
+            'à'..='å' => 'a',
+            'Ç' => 'C',
+            'ç' => 'c',
+            'È'..='Ë' => 'E',
+            'è'..='ë' => 'e',
+            'Ì'..='Ï' => 'I',
+            'ì'..='ï' => 'i',
+            'Ñ' => 'N',
+            'ñ' => 'n',
+            'Ò'..='Ö' | 'Ø' => 'O',
+            'ò'..='ö' | 'ø' => 'o',
+            'Ù'..='Ü' => 'U',
+            'ù'..='ü' => 'u',
+            'Ý' => 'Y',
+            'ý' | 'ÿ' => 'y',
+            '\u{2018}' | '\u{2019}' => '\'',
+            '\u{2013}' | '\u{2014}' => '-',
+            c if c.is_ascii() && !c.is_ascii_control() && !delims.is_delimiter(c as u8) => c,
+            _ => ' ',
+        };
+        if c == ' ' {
+            if !space {
+                out.push(' ');
+            }
+            space = true;
+        } else {
+            out.push(c);
+            space = false;
+        }
+    }
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1007,5 +1053,13 @@ GS*HC*S*R*20240102*1230*7*X*005010X222A1~ST*837*0001*005010X222A1~BHT*0019*00*1*
         w.seg("N3").field("12 MAIN ST*APT 4", "address").end();
         let e = w.finish().unwrap_err();
         assert!(e.to_string().contains("address"), "{e}");
+    }
+
+    #[test]
+    fn clean_text_keeps_what_x12_can_carry() {
+        let d = Delimiters::default();
+        assert_eq!(clean_text("  O\u{2019}Brien-Núñez*Jr ", &d), "O'Brien-Nunez Jr");
+        assert_eq!(clean_text("12 Main St. #4~Apt:B^C", &d), "12 Main St. #4 Apt B C");
+        assert_eq!(clean_text("Smith & Sons, LLC", &d), "Smith & Sons, LLC");
     }
 }

@@ -25,7 +25,7 @@ pub struct Group837 {
 }
 
 /// One ST..SE: a batch of claims from one submitter to one receiver.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Transaction837 {
     /// ST02 (and SE02), 4 to 9 characters.
     pub control_number: Str,
@@ -48,6 +48,12 @@ pub enum Name {
     Person(PersonName),
 }
 
+impl Default for Name {
+    fn default() -> Self {
+        Name::Organization { name: Str::default() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct PersonName {
     pub last: Str,
@@ -57,7 +63,7 @@ pub struct PersonName {
 }
 
 /// Loop 1000A.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Submitter {
     pub name: Name,
     /// NM109, the id the receiver knows the submitter by (ETIN).
@@ -66,7 +72,7 @@ pub struct Submitter {
 }
 
 /// Loop 1000B.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Receiver {
     pub name: Str,
     pub id: Str,
@@ -97,7 +103,7 @@ pub struct Address {
 }
 
 /// REF*EI (employer id) or REF*SY (social security number) of the billing provider.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct TaxId {
     /// `EI` or `SY`.
     pub qualifier: Str,
@@ -105,7 +111,7 @@ pub struct TaxId {
 }
 
 /// Loop 2000A/2010AA.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct BillingProvider {
     pub name: Name,
     pub npi: Str,
@@ -117,14 +123,14 @@ pub struct BillingProvider {
 }
 
 /// DMG: birth date and administrative sex (`F`, `M`, `U`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Demographics {
     pub birth_date: NaiveDate,
     pub gender: Str,
 }
 
 /// Loop 2000B/2010BA: the insured.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Subscriber {
     /// SBR01: `P` primary, `S` secondary, `T` tertiary (and `A`..`H`, `U` in the guide).
     pub payer_responsibility: Str,
@@ -146,7 +152,7 @@ pub struct Subscriber {
 }
 
 /// Loop 2010BB, and 2330B for other payers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Payer {
     pub name: Str,
     /// NM109 with qualifier `PI` (payer id).
@@ -155,7 +161,7 @@ pub struct Payer {
 }
 
 /// Loop 2000C/2010CA, when the patient is not the subscriber.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Patient {
     /// PAT01: `01` spouse, `19` child, `20` employee, `21` unknown, `39` organ donor,
     /// `40` cadaver donor, `53` life partner, `G8` other relationship.
@@ -166,7 +172,7 @@ pub struct Patient {
 }
 
 /// A provider named on the claim: referring (2310A, NM1*DN) or rendering (2310B, NM1*82).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ClaimProvider {
     pub name: Name,
     pub npi: Str,
@@ -175,14 +181,14 @@ pub struct ClaimProvider {
 }
 
 /// NTE: a claim note with its reference code (`ADD`, `CER`, `DCP`, `DGN`, `TPO`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Note {
     pub code: Str,
     pub text: Str,
 }
 
 /// One CAS triple: group (`CO`, `PR`, `OA`, `PI`, `CR`), CARC reason, amount, optional quantity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Adjustment {
     pub group: Str,
     pub reason: Str,
@@ -191,7 +197,7 @@ pub struct Adjustment {
 }
 
 /// Loop 2320/2330A/2330B: another payer that has seen this claim (for secondary and tertiary claims).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct OtherSubscriber {
     /// SBR01 of the other payer (`P` when it is the primary).
     pub payer_responsibility: Str,
@@ -215,7 +221,7 @@ pub struct OtherSubscriber {
 }
 
 /// Loop 2430: how another payer adjudicated one line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct LineAdjudication {
     /// SVD01: the other payer's id, as in its 2330B NM109.
     pub payer_id: Str,
@@ -227,7 +233,7 @@ pub struct LineAdjudication {
 }
 
 /// SV101: the procedure code with its qualifier and modifiers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Procedure {
     /// `HC` (CPT/HCPCS) or `ER`, `IV`, `WK`.
     pub qualifier: Str,
@@ -237,7 +243,7 @@ pub struct Procedure {
 }
 
 /// Loop 2400.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ServiceLine {
     pub procedure: Procedure,
     pub charge: i64,
@@ -257,7 +263,7 @@ pub struct ServiceLine {
 }
 
 /// Loop 2300 and everything it needs from the loops above it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Claim {
     pub billing_provider: BillingProvider,
     /// Loop 2010AB, when payments go elsewhere than the billing provider's address.
