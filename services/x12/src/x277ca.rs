@@ -1011,8 +1011,9 @@ pub fn write_277ca(doc: &Document277ca) -> Result<String> {
 
 /// Writes the document's interchanges with the given delimiters. HL numbering, counts and trailer
 /// control numbers are computed. What pyx12's 005010X214 map requires must be in the model (a TRN and
-/// both dates per source, at least one STC per receiver, provider, claim and line, a TRN per provider,
-/// service dates per claim); what it does not allow at a level must be absent (STC02 at the provider
+/// both dates per source, at least one receiver per source, provider per receiver and patient per
+/// provider, at least one STC per receiver, provider, claim and line, a TRN per provider, service dates
+/// per claim); what it does not allow at a level must be absent (STC02 at the provider
 /// level, STC04 on lines, STC12 above the claim level). Anything else is an [`X12Error::Write`].
 pub fn write_277ca_with(doc: &Document277ca, delims: Delimiters) -> Result<String> {
     if doc.interchanges.is_empty() {
@@ -1064,7 +1065,10 @@ fn write_transaction(w: &mut Writer, t: &Transaction277ca) -> Result<()> {
     for s in &t.sources {
         hl += 1;
         let s_id = hl;
-        w.seg("HL").el(&s_id.to_string()).el("").el("20").el(if s.receivers.is_empty() { "0" } else { "1" }).end();
+        if s.receivers.is_empty() {
+            return Err(write_err("2000A", "needs at least one information receiver (2000B)"));
+        }
+        w.seg("HL").el(&s_id.to_string()).el("").el("20").el("1").end();
         w.seg("NM1")
             .field(need(&s.entity, "2100A NM101")?, "2100A NM101")
             .el("2")
@@ -1082,8 +1086,10 @@ fn write_transaction(w: &mut Writer, t: &Transaction277ca) -> Result<()> {
         for r in &s.receivers {
             hl += 1;
             let r_id = hl;
-            let kids = if r.providers.is_empty() { "0" } else { "1" };
-            w.seg("HL").el(&r_id.to_string()).el(&s_id.to_string()).el("21").el(kids).end();
+            if r.providers.is_empty() {
+                return Err(write_err("2000B", "needs at least one billing provider (2000C)"));
+            }
+            w.seg("HL").el(&r_id.to_string()).el(&s_id.to_string()).el("21").el("1").end();
             w.seg("NM1").el("41");
             write_name(w, &r.name, "2100B", false);
             w.field(need(&r.id_qualifier, "2100B NM108")?, "2100B NM108")
@@ -1096,8 +1102,10 @@ fn write_transaction(w: &mut Writer, t: &Transaction277ca) -> Result<()> {
             for p in &r.providers {
                 hl += 1;
                 let p_id = hl;
-                let kids = if p.patients.is_empty() { "0" } else { "1" };
-                w.seg("HL").el(&p_id.to_string()).el(&r_id.to_string()).el("19").el(kids).end();
+                if p.patients.is_empty() {
+                    return Err(write_err("2000C", "needs at least one patient (2000D)"));
+                }
+                w.seg("HL").el(&p_id.to_string()).el(&r_id.to_string()).el("19").el("1").end();
                 w.seg("NM1").el("85");
                 write_name(w, &p.name, "2100C", true);
                 w.field(need(&p.id_qualifier, "2100C NM108")?, "2100C NM108")

@@ -115,7 +115,7 @@ pub struct SegmentError {
     pub segment_id: Str,
     /// IK302, position of the segment in our transaction set (ST is 1).
     pub position: u32,
-    /// IK303, the loop, e.g. `2010BA`.
+    /// IK303, the loop, e.g. `2010` (at most four characters).
     pub loop_id: Option<Str>,
     /// IK304, segment syntax error code (see [`segment_error_text`]).
     pub code: Option<Str>,
@@ -480,7 +480,7 @@ impl fmt::Display for TransactionAck {
     }
 }
 
-/// `IK3 NM1 at 17 (loop 2010BA): code 8 (segment has data element errors), element 03: code 7 (...)`.
+/// `IK3 NM1 at 17 (loop 2010): code 8 (segment has data element errors), element 03: code 7 (...)`.
 impl fmt::Display for SegmentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "IK3 {} at {}", self.segment_id, self.position)?;
@@ -907,6 +907,15 @@ pub(crate) fn write_err(field: &str, msg: &str) -> X12Error {
     X12Error::Write { field: field.into(), msg: msg.into() }
 }
 
+/// A loop identifier (IK303, CTX04) is data element 447, at most four characters (`2010`, not `2010BA`).
+fn loop_id<'v>(v: &'v Option<Str>, field: &str) -> Result<&'v str> {
+    let v = v.as_deref().unwrap_or("");
+    if v.len() > 4 {
+        return Err(write_err(field, "is longer than the 4 characters of a loop identifier (data element 447)"));
+    }
+    Ok(v)
+}
+
 pub(crate) fn need<'v>(v: &'v str, field: &str) -> Result<&'v str> {
     if v.is_empty() {
         return Err(write_err(field, "is required but empty"));
@@ -941,7 +950,7 @@ fn write_ack(w: &mut Writer, a: &Ack999) -> Result<()> {
             w.seg("IK3")
                 .field(need(&e.segment_id, "IK301")?, "IK301")
                 .el(&e.position.to_string())
-                .field(e.loop_id.as_deref().unwrap_or(""), "IK303")
+                .field(loop_id(&e.loop_id, "IK303")?, "IK303")
                 .field(e.code.as_deref().unwrap_or(""), "IK304")
                 .end();
             at_most(&e.contexts, 10, "IK3 contexts (CTX)")?;
@@ -996,7 +1005,7 @@ fn write_ctx(w: &mut Writer, c: &Context) -> Result<()> {
     w.seg("CTX").composite(&[need(&c.name, "CTX01-1")?, c.reference.as_deref().unwrap_or("")]);
     w.field(c.segment_id.as_deref().unwrap_or(""), "CTX02")
         .el(&c.segment_position.map(|p| p.to_string()).unwrap_or_default())
-        .field(c.loop_id.as_deref().unwrap_or(""), "CTX04");
+        .field(loop_id(&c.loop_id, "CTX04")?, "CTX04");
     match &c.element_position {
         Some(p) => composite_position(w, p),
         None => {
