@@ -577,11 +577,9 @@ impl<'f> Reader<'f> {
     /// Closes the open levels down to `to`, checking what each needs.
     fn leave(&mut self, to: Loc) -> Result<()> {
         if self.loc == Loc::Line {
-            if let Some(l) = self.line() {
-                if l.statuses.is_empty() {
-                    let pos = self.line_pos;
-                    self.finding(pos, "277ca.missing_segment", "service line (SVC) has no STC");
-                }
+            if self.line().is_some_and(|l| l.statuses.is_empty()) {
+                let pos = self.line_pos;
+                self.finding(pos, "277ca.missing_segment", "service line (SVC) has no STC");
             }
             self.loc = Loc::Claim;
         }
@@ -598,7 +596,8 @@ impl<'f> Reader<'f> {
             }
             self.loc = Loc::Patient;
         }
-        match self.loc {
+        let loc = self.loc;
+        match loc {
             Loc::Source => {
                 if let Some(s) = self.sources.last() {
                     let gaps = [
@@ -614,17 +613,13 @@ impl<'f> Reader<'f> {
                     }
                 }
             }
-            Loc::Receiver => {
-                if self.receiver().is_some_and(|r| r.statuses.is_empty()) {
-                    let pos = self.level_pos;
-                    self.finding(pos, "277ca.missing_segment", "information receiver level has no STC (2200B)");
-                }
+            Loc::Receiver if self.receiver().is_some_and(|r| r.statuses.is_empty()) => {
+                let pos = self.level_pos;
+                self.finding(pos, "277ca.missing_segment", "information receiver level has no STC (2200B)");
             }
-            Loc::Provider => {
-                if self.provider().is_some_and(|p| p.trace.is_none()) {
-                    let pos = self.level_pos;
-                    self.finding(pos, "277ca.missing_segment", "billing provider level has no TRN (2200C)");
-                }
+            Loc::Provider if self.provider().is_some_and(|p| p.trace.is_none()) => {
+                let pos = self.level_pos;
+                self.finding(pos, "277ca.missing_segment", "billing provider level has no TRN (2200C)");
             }
             _ => {}
         }
@@ -794,10 +789,10 @@ impl<'f> Reader<'f> {
                 } else {
                     self.provider().map(|p| &mut p.totals)
                 };
-                if let Some(t) = totals {
-                    if !read_total(seg, t)? {
-                        self.unexpected(seg, "with this qualifier (QTY 90/AA/QA/QC, AMT YU/YY)");
-                    }
+                if let Some(t) = totals
+                    && !read_total(seg, t)?
+                {
+                    self.unexpected(seg, "with this qualifier (QTY 90/AA/QA/QC, AMT YU/YY)");
                 }
             }
             (Loc::Provider, "TRN") => {
