@@ -6,7 +6,7 @@
 
 use crate::error::{Finding, Position, Result, X12Error};
 use crate::value;
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime, Timelike};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
@@ -514,13 +514,22 @@ fn parse_isa(seg: &Segment<'_>) -> Result<InterchangeHeader> {
     })
 }
 
-fn parse_gs(seg: &Segment<'_>) -> Result<GroupHeader> {
+fn parse_gs(seg: &Segment<'_>, findings: &mut Vec<Finding>) -> Result<GroupHeader> {
+    // A GS05 that is not a real time (seen in the wild: `102497`) does not make the group unreadable:
+    // keep its HHMM when that part is valid (else midnight) and report it.
+    let time = match value::parse_time(seg.required(5)?) {
+        Ok(t) => t,
+        Err(m) => {
+            findings.push(Finding::error("envelope.gs_time", Some(seg.position()), format!("GS05 {m}")));
+            seg.element(5).get(..4).and_then(|hhmm| value::parse_time(hhmm).ok()).unwrap_or(NaiveTime::MIN)
+        }
+    };
     Ok(GroupHeader {
         functional_id: seg.required(1)?.into(),
         sender_code: seg.element(2).into(),
         receiver_code: seg.element(3).into(),
         date: seg.date(4)?,
-        time: value::parse_time(seg.required(5)?).map_err(|m| seg.error(5, m))?,
+        time,
         control_number: value::parse_control(seg.required(6)?, 9).map_err(|m| seg.error(6, m))?,
         version: seg.element(8).into(),
     })
@@ -612,7 +621,7 @@ fn parse_one_interchange<'a>(
                 if group.is_some() {
                     return Err(X12Error::Envelope { pos, msg: "GS inside a functional group that has no GE".into() });
                 }
-                let header = parse_gs(&seg)?;
+                let header = parse_gs(&seg, findings)?;
                 group = Some((FunctionalGroup { header, position: pos, transactions: Vec::new() }, seg.element(6)));
             }
             "ST" => {
@@ -927,7 +936,9 @@ impl Writer {
             .field(&g.sender_code, "GS02")
             .field(&g.receiver_code, "GS03")
             .date(g.date);
-        self.el(&g.time.format("%H%M").to_string()).el(&ctl).el("X").field(&g.version, "GS08").end();
+        // HHMM, or HHMMSS when the time has seconds, so a header read from a file is written back unchanged.
+        let time = if g.time.second() == 0 { g.time.format("%H%M") } else { g.time.format("%H%M%S") };
+        self.el(&time.to_string()).el(&ctl).el("X").field(&g.version, "GS08").end();
         self
     }
 
