@@ -1,0 +1,4 @@
+//! Intake from FHIR R4 bundles as EHR exports produce them.
+
+pub mod money;
+pub mod npi;
