@@ -53,7 +53,6 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 
 /// Reads a decimal from the raw JSON text of a value: a number, or a string holding one (some exporters quote
 /// decimals to keep their precision).
-#[allow(dead_code)]
 pub(crate) fn parse_json_decimal(raw: &str) -> Option<Decimal> {
     let raw = raw.trim();
     if raw.starts_with('"') {
@@ -107,7 +106,6 @@ fn is_json_number(text: &str) -> bool {
 }
 
 /// An amount of cents as dollars for messages: `-1.05`, `786.33`.
-#[allow(dead_code)]
 pub(crate) fn format_cents(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
