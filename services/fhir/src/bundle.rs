@@ -99,11 +99,13 @@ impl Bundle {
     /// Reads the document: checks it is a Bundle, then reads each entry on its own so that one malformed
     /// resource becomes a finding rather than losing the bundle.
     pub fn read(json: &[u8], findings: &mut Vec<Finding>) -> Result<Bundle, FhirError> {
-        // A first pass over the whole input tells malformed JSON (anywhere) from JSON of the wrong shape.
-        serde_json::from_slice::<serde::de::IgnoredAny>(json).map_err(|e| FhirError::invalid_json(&e))?;
-        let top: model::Top = serde_json::from_slice(json).map_err(|_| FhirError::NotABundle {
-            resource_type: "(none: the JSON value is not an object)".to_owned(),
-        })?;
+        // Not an object (a derived struct would also accept a list): say so only if it is well-formed JSON.
+        if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            serde_json::from_slice::<serde::de::IgnoredAny>(json).map_err(|e| FhirError::invalid_json(&e))?;
+            return Err(FhirError::NotABundle { resource_type: "(none: the JSON value is not an object)".to_owned() });
+        }
+        // Reading the top object checks the syntax of the whole input (unread members are still parsed).
+        let top: model::Top = serde_json::from_slice(json).map_err(|e| FhirError::invalid_json(&e))?;
         match &top.resource_type {
             Some(serde_json::Value::String(t)) if t == "Bundle" => {}
             Some(serde_json::Value::String(t)) => {

@@ -43,6 +43,8 @@ pub struct BundleEncounters {
 ///
 /// Fails only when the input is not JSON, not a Bundle, or a Bundle without a Patient; never panics.
 pub fn read_bundle(json: &[u8]) -> Result<BundleEncounters, FhirError> {
+    // Windows exports often start with a UTF-8 byte order mark, which JSON does not allow.
+    let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     let mut findings = Vec::new();
     let bundle = bundle::Bundle::read(json, &mut findings)?;
     if !bundle.entries.iter().any(|e| e.resource_type == "Patient") {

@@ -238,7 +238,7 @@ impl<'a> Mapper<'a> {
             .participant
             .iter()
             .find_map(|p| p.individual.as_ref())
-            .and_then(|r| self.provider(r, "rendering_provider", &["Practitioner"]));
+            .map(|r| self.provider(r, "rendering_provider", &["Practitioner"]));
 
         let diagnoses = self.diagnoses(index, enc, &billable, &pharmacy);
         out.coverage = self.coverage(index, patient_index, &billable, &pharmacy, &out.service_date);
@@ -371,7 +371,7 @@ impl<'a> Mapper<'a> {
             .filter(|r| !is_empty_reference(r))
             .or_else(|| billable.iter().find_map(|(_, c)| c.provider.as_ref().filter(|r| !is_empty_reference(r))));
         match reference {
-            Some(r) => self.provider(r, "billing_provider", &["Organization", "Practitioner"]),
+            Some(r) => Some(self.provider(r, "billing_provider", &["Organization", "Practitioner"])),
             None => {
                 self.f.error(
                     rules::PROVIDER_MISSING,
@@ -385,15 +385,15 @@ impl<'a> Mapper<'a> {
 
     /// A provider from a reference: the resource when the bundle has it, otherwise what the reference itself
     /// says (the NPI of a conditional reference, an organization's display name), with a finding.
-    fn provider(&mut self, reference: &Reference, field: &str, types: &[&str]) -> Option<pb::Provider> {
+    fn provider(&mut self, reference: &Reference, field: &str, types: &[&str]) -> pb::Provider {
         let expected = types[0];
         let display = reference.display.as_deref().map(str::trim).filter(|d| !d.is_empty());
-        let mut provider = match self.b.resolve(reference, expected) {
+        let provider = match self.b.resolve(reference, expected) {
             Target::Entry(i) => {
                 let entry = &self.b.entries[i];
                 match (&entry.resource, types.contains(&entry.resource_type.as_str())) {
-                    (Resource::Organization(o), true) => Some(organization(o, &mut self.f, field)),
-                    (Resource::Practitioner(p), true) => Some(practitioner(p)),
+                    (Resource::Organization(o), true) => organization(o, &mut self.f, field),
+                    (Resource::Practitioner(p), true) => practitioner(p),
                     _ => {
                         self.f.warning(
                             rules::REFERENCE_UNRESOLVED,
@@ -436,9 +436,7 @@ impl<'a> Mapper<'a> {
                 from_reference(None, display, expected)
             }
         };
-        if let Some(p) = &mut provider {
-            check_provider_npi(p, field, &mut self.f);
-        }
+        check_provider_npi(&provider, field, &mut self.f);
         provider
     }
 
@@ -575,9 +573,7 @@ impl<'a> Mapper<'a> {
 
     /// The first Coverage resource a claim's insurance points at, focal first.
     fn insurance_coverage(&self, claim: &model::Claim) -> Option<model::Coverage> {
-        let mut insurance: Vec<&model::Insurance> = claim.insurance.iter().collect();
-        insurance.sort_by_key(|i| (i.focal != Some(true), i.sequence.unwrap_or(u32::MAX)));
-        for ins in insurance {
+        for ins in ordered_insurance(claim) {
             let Some(reference) = &ins.coverage else { continue };
             match self.b.resolve(reference, "Coverage") {
                 Target::Entry(i) => {
@@ -997,10 +993,17 @@ impl<'a> Mapper<'a> {
     }
 }
 
-fn insurance_display(claim: &model::Claim) -> Option<String> {
+/// A claim's insurance, focal first, then by sequence.
+fn ordered_insurance(claim: &model::Claim) -> Vec<&model::Insurance> {
     let mut insurance: Vec<&model::Insurance> = claim.insurance.iter().collect();
     insurance.sort_by_key(|i| (i.focal != Some(true), i.sequence.unwrap_or(u32::MAX)));
-    insurance.iter().find_map(|i| i.coverage.as_ref()?.display.clone().filter(|d| !d.trim().is_empty()))
+    insurance
+}
+
+fn insurance_display(claim: &model::Claim) -> Option<String> {
+    ordered_insurance(claim)
+        .into_iter()
+        .find_map(|i| i.coverage.as_ref()?.display.clone().filter(|d| !d.trim().is_empty()))
 }
 
 fn payer_only(payer_name: String) -> pb::Coverage {
@@ -1217,13 +1220,13 @@ fn practitioner(p: &model::Party) -> pb::Provider {
 
 /// A provider known only from the reference: an NPI from a conditional reference, an organization's display.
 /// A person's display ("Dr. …") is not parsed into a name.
-fn from_reference(npi: Option<&str>, display: Option<&str>, expected: &str) -> Option<pb::Provider> {
+fn from_reference(npi: Option<&str>, display: Option<&str>, expected: &str) -> pb::Provider {
     let organization_name = if expected == "Organization" { display.unwrap_or("") } else { "" };
-    Some(pb::Provider {
+    pb::Provider {
         npi: npi.unwrap_or("").trim().to_owned(),
         organization_name: organization_name.to_owned(),
         ..Default::default()
-    })
+    }
 }
 
 fn check_provider_npi(p: &pb::Provider, field: &str, f: &mut Findings) {

@@ -299,6 +299,13 @@ fn resources_of_the_wrong_shape_are_findings() {
 }
 
 #[test]
+fn a_byte_order_mark_is_accepted() {
+    let mut json = b"\xEF\xBB\xBF".to_vec();
+    json.extend(bundle(&[PATIENT, ENCOUNTER]));
+    assert_eq!(read_bundle(&json).unwrap().encounters.len(), 1);
+}
+
+#[test]
 fn claims_that_belong_to_no_encounter_are_reported() {
     let e1 = r#"{"resourceType":"Encounter","id":"e1","class":{"code":"AMB"},"subject":{"reference":"urn:uuid:p1"},"period":{"start":"2024-01-02"}}"#;
     let e2 = r#"{"resourceType":"Encounter","id":"e2","class":{"code":"VR"},"subject":{"reference":"urn:uuid:p1"},"period":{"start":"2024-01-03"}}"#;
