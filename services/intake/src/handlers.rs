@@ -1,6 +1,7 @@
 //! The claim history consumer: every event of the tenant, through one consumer (`intake__all`).
 
 use crate::decide::{self, ClaimState};
+use crate::error::Error;
 use crate::store::{self, ClaimRow, HistoryRow};
 use rcm_runtime::{Ctx, HandlerError};
 use tracing::{debug, info};
@@ -12,15 +13,13 @@ pub struct State;
 /// Appends the event to its claim's history and moves the claim's state forward, with its money.
 pub async fn on_any_event(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerError> {
     let env = ctx.envelope().clone();
-    let Some(payload) = env.payload.as_ref() else {
-        return Err(HandlerError::permanent(format!("event {} has no payload", env.event_id)));
-    };
+    let bad = |reason| HandlerError::from(Error::BadEvent { event_id: env.event_id.clone(), reason });
+    let Some(payload) = env.payload.as_ref() else { return Err(bad("the event has no payload")) };
     if env.claim_id.is_empty() {
         debug!(event_id = %env.event_id, event_type = %env.event_type, "event without a claim; not in any history");
         return Ok(());
     }
-    let event_id = Uuid::parse_str(&env.event_id)
-        .map_err(|_| HandlerError::permanent(format!("event id {:?} is not a UUID", env.event_id)))?;
+    let event_id = Uuid::parse_str(&env.event_id).map_err(|_| bad("the event id is not a UUID"))?;
     let at = env
         .occurred_at
         .as_ref()
