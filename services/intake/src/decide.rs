@@ -86,7 +86,15 @@ pub fn check_encounter(e: &Encounter, max_lines: usize) -> Result<Vec<Finding>, 
         return Err(Faults(faults));
     }
 
+    // The source's findings come first; intake adds its own for fields they do not already cover
+    // (the FHIR reader checks NPIs and payers too).
     let mut findings = e.findings.clone();
+    let covered: Vec<String> = findings.iter().map(|f| f.field.clone()).collect();
+    let mut add = |f: Finding| {
+        if !covered.contains(&f.field) {
+            findings.push(f);
+        }
+    };
     for (field, p) in [
         ("billing_provider", e.billing_provider.as_ref()),
         ("rendering_provider", e.rendering_provider.as_ref()),
@@ -94,12 +102,10 @@ pub fn check_encounter(e: &Encounter, max_lines: usize) -> Result<Vec<Finding>, 
     ] {
         let Some(p) = p.filter(|p| !blank(&p.npi)) else { continue };
         match npi_problem(&p.npi) {
-            Some(NpiProblem::Form) => findings.push(warning(
-                "INTAKE-NPI-FORM",
-                &format!("{field}.npi"),
-                &format!("{field}.npi is not 10 digits"),
-            )),
-            Some(NpiProblem::CheckDigit) => findings.push(warning(
+            Some(NpiProblem::Form) => {
+                add(warning("INTAKE-NPI-FORM", &format!("{field}.npi"), &format!("{field}.npi is not 10 digits")))
+            }
+            Some(NpiProblem::CheckDigit) => add(warning(
                 "INTAKE-NPI-CHECK-DIGIT",
                 &format!("{field}.npi"),
                 &format!("{field}.npi fails the NPI check digit"),
@@ -108,14 +114,14 @@ pub fn check_encounter(e: &Encounter, max_lines: usize) -> Result<Vec<Finding>, 
         }
     }
     if blank(&coverage.payer_id) {
-        findings.push(warning(
+        add(warning(
             "INTAKE-NO-PAYER-ID",
             "coverage.payer_id",
             "coverage.payer_id is missing (only the payer name was given)",
         ));
     }
     if e.diagnosis_codes.iter().all(|c| blank(c)) {
-        findings.push(warning(
+        add(warning(
             "INTAKE-NO-ICD10",
             "diagnosis_codes",
             &format!("no ICD-10-CM diagnosis code; {} source condition(s) for the coder", e.conditions.len()),
@@ -123,7 +129,7 @@ pub fn check_encounter(e: &Encounter, max_lines: usize) -> Result<Vec<Finding>, 
     }
     for (i, line) in e.lines.iter().enumerate() {
         if blank(&line.procedure_code) {
-            findings.push(warning(
+            add(warning(
                 "INTAKE-NO-PROCEDURE-CODE",
                 &format!("lines[{i}].procedure_code"),
                 &format!("lines[{i}] has no CPT/HCPCS code"),
@@ -135,6 +141,14 @@ pub fn check_encounter(e: &Encounter, max_lines: usize) -> Result<Vec<Finding>, 
 
 fn blank(s: &str) -> bool {
     s.trim().is_empty()
+}
+
+/// An id as it may appear in a message: a FHIR-style id (`[A-Za-z0-9-.]{1,64}`); anything else is
+/// described, not quoted, in case it holds patient data.
+pub fn printable_id(id: &str) -> String {
+    let ok =
+        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if ok { id.to_string() } else { "(without a printable id)".to_string() }
 }
 
 fn has_name(p: &Provider) -> bool {
@@ -553,6 +567,25 @@ mod tests {
             ]
         );
         assert!(findings[1..].iter().all(|f| f.severity == Severity::Warning as i32));
+    }
+
+    #[test]
+    fn the_sources_findings_are_not_repeated() {
+        // Given an encounter whose source (the FHIR reader) already found the billing NPI bad
+        let mut e = complete();
+        e.billing_provider.as_mut().unwrap().npi = "1234567890".into();
+        e.findings.push(warning("intake.npi_check_digit", "billing_provider.npi", "from the reader"));
+        // When it is checked
+        let findings = check_encounter(&e, 50).unwrap();
+        // Then intake does not add its own finding for the same field
+        assert_eq!(findings.iter().map(|f| f.rule_id.as_str()).collect::<Vec<_>>(), vec!["intake.npi_check_digit"]);
+    }
+
+    #[test]
+    fn only_id_shaped_ids_are_printed() {
+        assert_eq!(printable_id("e1-2.3"), "e1-2.3");
+        assert_eq!(printable_id("Jane Doe"), "(without a printable id)");
+        assert_eq!(printable_id(""), "(without a printable id)");
     }
 
     #[test]

@@ -22,8 +22,6 @@ pub enum Error {
     /// An event that can never be handled (its payload is missing).
     #[error("event {event_id} cannot be handled: {reason}")]
     BadEvent { event_id: String, reason: &'static str },
-    #[error("{0}")]
-    Unimplemented(String),
 }
 
 impl Retryable for Error {
@@ -61,7 +59,6 @@ impl From<Error> for tonic::Status {
         match e {
             Error::UnknownTenant(_) | Error::ClaimNotFound { .. } => tonic::Status::not_found(e.to_string()),
             Error::Invalid(_) => tonic::Status::invalid_argument(e.to_string()),
-            Error::Unimplemented(_) => tonic::Status::unimplemented(e.to_string()),
             Error::Runtime(RuntimeError::UnknownTenant(_)) => tonic::Status::not_found(e.to_string()),
             Error::Runtime(RuntimeError::InvalidTenant(_)) => tonic::Status::invalid_argument(e.to_string()),
             e if e.is_retryable() => tonic::Status::unavailable(e.to_string()),

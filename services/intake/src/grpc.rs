@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::store;
 use chrono::{DateTime, SecondsFormat, Utc};
 use prost::Message;
-use rcm_proto::common::{ClaimRef, Encounter, ServiceClaimStatus};
+use rcm_proto::common::{ClaimRef, Encounter, Finding, ServiceClaimStatus, Severity};
 use rcm_proto::events::EncounterReceived;
 use rcm_proto::events::envelope::Payload;
 use rcm_proto::intake::intake_service_server::IntakeService;
@@ -55,10 +55,20 @@ impl IntakeApi {
     pub async fn submit(
         &self,
         tenant: &str,
-        mut encounter: Encounter,
+        encounter: Encounter,
         source: &str,
     ) -> Result<SubmitEncounterResponse, Error> {
         self.check_tenant(tenant).await?;
+        self.take(tenant, encounter, source).await
+    }
+
+    /// [`IntakeApi::submit`] for a tenant already checked.
+    async fn take(
+        &self,
+        tenant: &str,
+        mut encounter: Encounter,
+        source: &str,
+    ) -> Result<SubmitEncounterResponse, Error> {
         let findings = decide::check_encounter(&encounter, self.config.max_lines)
             .map_err(|faults| Error::Invalid(faults.to_string()))?;
         encounter.findings = findings;
@@ -101,7 +111,11 @@ impl IntakeApi {
         Ok(SubmitEncounterResponse { claim_id: claim_id.to_string(), duplicate: false, findings })
     }
 
-    /// Takes a FHIR R4 bundle. Not available until the FHIR reader (`rcm-fhir`) is merged.
+    /// Takes a FHIR R4 bundle: reads it with `rcm-fhir` and takes each of its encounters as
+    /// [`IntakeApi::submit`] does (source `fhir`). An encounter that cannot be taken is a finding
+    /// (`INTAKE-ENCOUNTER-REFUSED`, naming its fields at fault) and the others go on; the bundle's own
+    /// findings come back too. A bundle that cannot be read at all is `InvalidArgument`. Submitting
+    /// the same bundle again is harmless: each encounter is taken once.
     pub async fn submit_fhir(&self, tenant: &str, bundle_json: &str) -> Result<SubmitFhirBundleResponse, Error> {
         self.check_tenant(tenant).await?;
         if bundle_json.len() > self.config.max_bundle_bytes {
@@ -111,11 +125,27 @@ impl IntakeApi {
                 self.config.max_bundle_bytes
             )));
         }
-        Err(Error::Unimplemented(
-            "SubmitFhirBundle is not available yet: the FHIR R4 reader (rcm-fhir) is not part of this build; \
-             submit encounters with SubmitEncounter"
-                .into(),
-        ))
+        let read = rcm_fhir::read_bundle(bundle_json.as_bytes())
+            .map_err(|e| Error::Invalid(format!("bundle_json cannot be read: {e}")))?;
+        let mut response = SubmitFhirBundleResponse { claims: Vec::new(), findings: read.findings };
+        for (i, encounter) in read.encounters.into_iter().enumerate() {
+            let label = decide::printable_id(&encounter.encounter_id);
+            match self.take(tenant, encounter, "fhir").await {
+                Ok(taken) => response.claims.push(taken),
+                Err(Error::Invalid(faults)) => {
+                    info!(encounter = i, "encounter of a FHIR bundle refused");
+                    response.findings.push(Finding {
+                        rule_id: "INTAKE-ENCOUNTER-REFUSED".into(),
+                        field: format!("encounters[{i}]"),
+                        message: format!("encounter {label} was not taken: {faults}"),
+                        severity: Severity::Error as i32,
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        info!(taken = response.claims.len(), findings = response.findings.len(), "FHIR bundle submitted");
+        Ok(response)
     }
 
     pub async fn encounter(&self, r: &ClaimRef) -> Result<GetEncounterResponse, Error> {

@@ -225,7 +225,7 @@ async fn a_submission_is_taken_once_and_an_incomplete_one_is_refused_naming_ever
         "patient.birth_date is required; coverage.member_id is required; lines[0].service_date is not a date"
     );
 
-    // An unknown tenant is NotFound; a FHIR bundle is not taken yet
+    // An unknown tenant is NotFound; a bundle that is not FHIR is InvalidArgument
     let err = h
         .client
         .submit_encounter(SubmitEncounterRequest { tenant_id: "nobody".into(), encounter: Some(encounter("E-1")) })
@@ -234,10 +234,11 @@ async fn a_submission_is_taken_once_and_an_incomplete_one_is_refused_naming_ever
     assert_eq!(err.code(), tonic::Code::NotFound);
     let err = h
         .client
-        .submit_fhir_bundle(SubmitFhirBundleRequest { tenant_id: TENANT.into(), bundle_json: "{}".into() })
+        .submit_fhir_bundle(SubmitFhirBundleRequest { tenant_id: TENANT.into(), bundle_json: "{".into() })
         .await
         .unwrap_err();
-    assert_eq!(err.code(), tonic::Code::Unimplemented);
+    assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    assert!(err.message().starts_with("bundle_json cannot be read: input is not valid JSON"), "{}", err.message());
 
     // Nothing more was emitted
     wait_for("the outbox to drain", || outbox_drained(&config)).await;
@@ -379,5 +380,74 @@ async fn the_history_moves_states_forward_only_and_the_summary_adds_up() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), tonic::Code::NotFound);
+    h.stop().await;
+}
+
+/// A FHIR R4 bundle of one patient with two encounters: `e1` complete (ICD-10-CM condition, a
+/// Claim with a CPT item, a Coverage with a member id) and `e2` with nothing to bill.
+const BUNDLE: &str = r#"{"resourceType":"Bundle","type":"collection","entry":[
+ {"fullUrl":"urn:uuid:p1","resource":{"resourceType":"Patient","id":"p1",
+   "name":[{"use":"official","family":"Testfamily","given":["Testgiven"]}],"gender":"female","birthDate":"1980-02-03"}},
+ {"fullUrl":"urn:uuid:org1","resource":{"resourceType":"Organization","id":"org1","name":"Springfield Clinic",
+   "identifier":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"1245319599"},
+                 {"system":"urn:oid:2.16.840.1.113883.4.4","value":"12-3456789"}],
+   "address":[{"line":["9 Elm St"],"city":"Springfield","state":"IL","postalCode":"62702"}]}},
+ {"fullUrl":"urn:uuid:payer1","resource":{"resourceType":"Organization","id":"payer1","name":"Medicare Part B"}},
+ {"fullUrl":"http://example.org/fhir/Coverage/cov1","resource":{"resourceType":"Coverage","id":"cov1","status":"active",
+   "subscriberId":"MEM123","beneficiary":{"reference":"urn:uuid:p1"},"payor":[{"reference":"urn:uuid:payer1"}]}},
+ {"fullUrl":"urn:uuid:e1","resource":{"resourceType":"Encounter","id":"e1","status":"finished",
+   "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+   "subject":{"reference":"urn:uuid:p1"},"period":{"start":"2024-05-06T09:00:00-05:00"},
+   "serviceProvider":{"reference":"urn:uuid:org1"}}},
+ {"fullUrl":"urn:uuid:c1","resource":{"resourceType":"Condition","id":"c1","encounter":{"reference":"urn:uuid:e1"},
+   "code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"M17.11"}]}}},
+ {"fullUrl":"urn:uuid:cl1","resource":{"resourceType":"Claim","id":"cl1",
+   "diagnosis":[{"sequence":1,"diagnosisReference":{"reference":"urn:uuid:c1"}}],
+   "insurance":[{"sequence":1,"focal":true,"coverage":{"reference":"Coverage/cov1"}}],
+   "item":[{"sequence":1,"diagnosisSequence":[1],"encounter":[{"reference":"urn:uuid:e1"}],
+     "productOrService":{"coding":[{"system":"http://www.ama-assn.org/go/cpt","code":"99213"}]},
+     "net":{"value":786.3299999999999,"currency":"USD"}}]}},
+ {"fullUrl":"urn:uuid:e2","resource":{"resourceType":"Encounter","id":"e2","status":"finished",
+   "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+   "subject":{"reference":"urn:uuid:p1"},"period":{"start":"2024-06-01T09:00:00-05:00"},
+   "serviceProvider":{"reference":"urn:uuid:org1"}}}
+]}"#;
+
+#[tokio::test]
+async fn a_fhir_bundle_goes_through_the_same_path_encounter_by_encounter() {
+    let mut h = Harness::start().await;
+
+    // Given a bundle with a complete encounter and one without service lines
+    let req = SubmitFhirBundleRequest { tenant_id: TENANT.into(), bundle_json: BUNDLE.into() };
+    // When it is submitted
+    let r = h.client.submit_fhir_bundle(req.clone()).await.unwrap().into_inner();
+    // Then the complete encounter is taken as a new claim from source fhir
+    assert_eq!(r.claims.len(), 1);
+    assert!(!r.claims[0].duplicate);
+    let claim = ClaimRef { tenant_id: TENANT.into(), claim_id: r.claims[0].claim_id.clone() };
+    let got = h.client.get_encounter(claim).await.unwrap().into_inner().encounter.unwrap();
+    assert_eq!((got.encounter_id.as_str(), got.source.as_str()), ("e1", "fhir"));
+    assert_eq!(got.diagnosis_codes, vec!["M1711"]);
+    assert_eq!(got.lines[0].charge_cents, 78_633, "786.3299999999999 rounded to cents");
+    // And the other is refused as a finding naming its fields at fault
+    let refused: Vec<&rcm_proto::common::Finding> =
+        r.findings.iter().filter(|f| f.rule_id == "INTAKE-ENCOUNTER-REFUSED").collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].field, "encounters[1]");
+    assert_eq!(refused[0].message, "encounter e2 was not taken: lines: at least one line is required");
+    // And the taken one carries intake's findings (the bundle names the payer, with no payer id)
+    let rules: Vec<&str> = r.claims[0].findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(rules, vec!["INTAKE-NO-PAYER-ID"]);
+
+    // When the same bundle is submitted again, the taken encounter is a duplicate and nothing more is emitted
+    let again = h.client.submit_fhir_bundle(req).await.unwrap().into_inner();
+    assert_eq!(again.claims.len(), 1);
+    assert!(again.claims[0].duplicate);
+    assert_eq!(again.claims[0].claim_id, r.claims[0].claim_id);
+    let config = h.config.clone();
+    wait_for("the outbox to drain", || outbox_drained(&config)).await;
+    let received = h.events(EventType::EncounterReceived).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].claim_id, r.claims[0].claim_id);
     h.stop().await;
 }
