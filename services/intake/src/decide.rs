@@ -44,26 +44,37 @@ pub fn check_encounter(e: &Encounter, max_lines: usize) -> Result<Vec<Finding>, 
         _ => faults.push("patient.gender must be F, M or U".into()),
     }
 
+    // EHR exports often lack a payer, a member id or the billing provider's NPI: for them these are
+    // findings for later steps to decide on (scrubbing rejects the claim, naming the field), not a
+    // refusal of the whole encounter. A direct submission must carry them.
+    let from_ehr = e.source == "fhir";
+    let mut deferred: Vec<Finding> = Vec::new();
     let coverage = e.coverage.clone().unwrap_or_default();
-    let mut need = |ok: bool, msg: &str| {
-        if !ok {
+    let billing = e.billing_provider.clone().unwrap_or_default();
+    for (ok, field, msg) in [
+        (
+            !blank(&coverage.payer_id) || !blank(&coverage.payer_name),
+            "coverage.payer",
+            "coverage.payer_id or coverage.payer_name is required",
+        ),
+        (!blank(&coverage.member_id), "coverage.member_id", "coverage.member_id is required"),
+        (!blank(&billing.npi), "billing_provider.npi", "billing_provider.npi is required"),
+        (
+            has_name(&billing),
+            "billing_provider.name",
+            "billing_provider.organization_name or billing_provider.person is required",
+        ),
+    ] {
+        if ok {
+            continue;
+        }
+        if from_ehr {
+            deferred.push(error_finding("INTAKE-REQUIRED-MISSING", field, msg));
+        } else {
             faults.push(msg.to_string());
         }
-    };
-    need(
-        !blank(&coverage.payer_id) || !blank(&coverage.payer_name),
-        "coverage.payer_id or coverage.payer_name is required",
-    );
-    need(!blank(&coverage.member_id), "coverage.member_id is required");
+    }
     check_date(&mut faults, "coverage.subscriber_birth_date", &coverage.subscriber_birth_date, false);
-
-    let billing = e.billing_provider.clone().unwrap_or_default();
-    if blank(&billing.npi) {
-        faults.push("billing_provider.npi is required".into());
-    }
-    if !has_name(&billing) {
-        faults.push("billing_provider.organization_name or billing_provider.person is required".into());
-    }
 
     check_date(&mut faults, "service_date", &e.service_date, true);
 
@@ -90,6 +101,7 @@ pub fn check_encounter(e: &Encounter, max_lines: usize) -> Result<Vec<Finding>, 
     // (the FHIR reader checks NPIs and payers too).
     let mut findings = e.findings.clone();
     let covered: Vec<String> = findings.iter().map(|f| f.field.clone()).collect();
+    findings.extend(deferred.into_iter().filter(|f| !covered.contains(&f.field)));
     let mut add = |f: Finding| {
         if !covered.contains(&f.field) {
             findings.push(f);
@@ -181,6 +193,10 @@ fn positive_decimal(s: &str) -> bool {
 
 fn warning(rule: &str, field: &str, message: &str) -> Finding {
     Finding { rule_id: rule.into(), field: field.into(), message: message.into(), severity: Severity::Warning as i32 }
+}
+
+fn error_finding(rule: &str, field: &str, message: &str) -> Finding {
+    Finding { rule_id: rule.into(), field: field.into(), message: message.into(), severity: Severity::Error as i32 }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -732,5 +748,23 @@ mod tests {
         let d = detail(&Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(100, 20, &[30])) }));
         assert_eq!(d, "CLP02 1 paid 100 cents, patient 20 cents, adjustments [CO-45] in ");
         assert_eq!(detail(&coded(500)), "0 line(s), total 500 cents");
+    }
+
+    #[test]
+    fn ehr_encounters_missing_payer_or_npi_pass_with_findings() {
+        // Given an encounter from a FHIR export with no member id and no billing NPI
+        let mut e = complete();
+        e.source = "fhir".into();
+        e.coverage.as_mut().unwrap().member_id.clear();
+        e.billing_provider.as_mut().unwrap().npi.clear();
+        // When intake checks it
+        let findings = check_encounter(&e, 50).expect("taken, with findings");
+        // Then both gaps are error findings naming the field, for scrubbing to act on
+        let fields: Vec<_> =
+            findings.iter().filter(|f| f.rule_id == "INTAKE-REQUIRED-MISSING").map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["coverage.member_id", "billing_provider.npi"]);
+        // And the same encounter submitted directly is refused
+        e.source = "grpc".into();
+        assert!(check_encounter(&e, 50).is_err());
     }
 }
