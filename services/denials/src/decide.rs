@@ -28,7 +28,9 @@
 //! # Denied amount
 //! For a denied claim: charge − paid − patient responsibility (at least 0), i.e. everything the payer
 //! did not pay and the patient does not owe. For a partially paid claim: the sum of its denial
-//! adjustments (claim and line level, as the remittance event carries them flattened).
+//! adjustments (claim and line level, as the remittance event carries them flattened). The event has
+//! no line detail, so a line the payer zeroed with `CO-45` alone counts for nothing here: such a claim
+//! is still queued, with 0 denied, priority 0 and category `other`, for a person to look at.
 //!
 //! # Priority
 //! The expected recovery in whole dollars: `ceil(denied_cents × recovery% / 10 000)`, capped at
