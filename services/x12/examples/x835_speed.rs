@@ -1,0 +1,54 @@
+//! Parse speed of the 835 reader on a generated file.
+//!
+//! `cargo run --release -p rcm-x12 --example x835_speed -- [MEGABYTES] [--write FILE]`
+//! generates an 835 of about MEGABYTES (default 50) with `x835::generate`, then times `parse_835`
+//! over it (best of five runs) and prints MB/s. With `--write FILE` it also saves the file; with
+//! `--read FILE` it times the parse of that file instead of generating one.
+
+use rcm_x12::x835::{generate, parse_835};
+use std::time::Instant;
+
+/// CPU time of this thread (Linux `schedstat`), so that other load on the machine does not count.
+fn cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mb: f64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(50.0);
+    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let out = flag("--write");
+    let text = if let Some(path) = flag("--read") {
+        std::fs::read_to_string(path).expect("read file")
+    } else {
+        // About 477 bytes per generated claim.
+        let claims = ((mb * 1e6) / 477.0).max(1.0) as usize;
+        let t = Instant::now();
+        let text = generate::sample_835(claims, 42).expect("generated remittance writes");
+        println!("generated {claims} claims, {:.1} MB in {:.2} s", text.len() as f64 / 1e6, t.elapsed().as_secs_f64());
+        text
+    };
+    if let Some(path) = out {
+        std::fs::write(path, &text).expect("write file");
+        println!("wrote {path}");
+    }
+    let mut best = f64::MAX;
+    let mut best_cpu = f64::MAX;
+    for _ in 0..5 {
+        let (t, c) = (Instant::now(), cpu_seconds());
+        let doc = parse_835(text.as_bytes()).expect("generated 835 parses");
+        let s = t.elapsed().as_secs_f64();
+        if let (Some(c0), Some(c1)) = (c, cpu_seconds()) {
+            best_cpu = best_cpu.min(c1 - c0);
+        }
+        assert!(doc.findings.is_empty(), "{:?}", doc.findings.first());
+        best = best.min(s);
+        drop(doc);
+    }
+    let mb = text.len() as f64 / 1e6;
+    println!("parse_835: best of 5 {:.1} ms wall, {:.0} MB/s", best * 1e3, mb / best);
+    if best_cpu < f64::MAX {
+        println!("parse_835: best of 5 {:.1} ms thread CPU time, {:.0} MB/s", best_cpu * 1e3, mb / best_cpu);
+    }
+}
