@@ -414,7 +414,7 @@ pub fn sample_remittance(claims: usize, seed: u64) -> Remittance {
             g.claims.push(claim(&mut rng, made, base));
         }
         if rng.chance(15) {
-            g.summary = Some(ProviderSummary {
+            g.summary = Some(Box::new(ProviderSummary {
                 provider_id: payee_npi.clone(),
                 facility_code: "11".into(),
                 fiscal_period_end: NaiveDate::from_ymd_opt(2024, 12, 31).unwrap_or(base),
@@ -429,7 +429,7 @@ pub fn sample_remittance(claims: usize, seed: u64) -> Remittance {
                 total_patient_reimbursement: None,
                 total_pip_claim_count: None,
                 total_pip_adjustment: None,
-            });
+            }));
         }
         groups.push(g);
     }

@@ -235,8 +235,10 @@ impl Payee {
 pub struct ClaimGroup {
     /// LX01. Claims sent without any LX are put in a group numbered 0 (with a finding).
     pub number: u32,
-    pub summary: Option<ProviderSummary>,
-    pub supplemental: Option<ProviderSupplementalSummary>,
+    /// TS3 (boxed: rare and large).
+    pub summary: Option<Box<ProviderSummary>>,
+    /// TS2 (boxed: rare and large).
+    pub supplemental: Option<Box<ProviderSupplementalSummary>>,
     pub claims: Vec<Claim>,
 }
 

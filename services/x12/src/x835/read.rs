@@ -128,6 +128,7 @@ struct ClaimLists {
     contacts: Vec<Contact>,
     amounts: Vec<AmountRef>,
     quantities: Vec<QuantityRef>,
+    lines: Vec<ServiceLine>,
 }
 
 impl ClaimLists {
@@ -139,8 +140,7 @@ impl ClaimLists {
         c.contacts = exact(&mut self.contacts);
         c.amounts = exact(&mut self.amounts);
         c.quantities = exact(&mut self.quantities);
-        // The lines were pushed onto the claim itself (they are large: better not moved again).
-        c.lines.shrink_to_fit();
+        c.lines = exact(&mut self.lines);
     }
 }
 
@@ -183,12 +183,14 @@ struct Reader<'f> {
     payee: Option<Payee>,
     groups: Vec<ClaimGroup>,
     provider_adjustments: Vec<ProviderAdjustment>,
+    /// The claims of the open LX group, moved into it when it closes.
+    group_claims: Vec<Claim>,
     /// The open claim's CLP position and 1-based ordinal in the transaction set. The claim itself is
-    /// the last of the last group; its lists are in `claim_lists` until it closes.
+    /// the last of `group_claims`; its lists are in `claim_lists` until it closes.
     claim: Option<(Position, usize)>,
     claim_lists: ClaimLists,
     /// The open service line's SVC position and 1-based ordinal in its claim. The line itself is the
-    /// last of the open claim's lines; its lists are in `line_lists` until it closes.
+    /// last of `claim_lists.lines`; its lists are in `line_lists` until it closes.
     line: Option<(Position, usize)>,
     line_lists: LineLists,
     claims_seen: usize,
@@ -218,6 +220,7 @@ fn read_remittance(
         payee: None,
         groups: Vec::new(),
         provider_adjustments: Vec::new(),
+        group_claims: Vec::new(),
         claim: None,
         claim_lists: ClaimLists::default(),
         line: None,
@@ -227,7 +230,7 @@ fn read_remittance(
         dates: Box::new([None; 1 << DATE_CACHE_BITS]),
     };
     ts.segments().try_for_each_segment(|seg| r.segment(seg))?;
-    r.close_claim();
+    r.close_group();
 
     let missing = |segment: &'static str, context: &str| X12Error::MissingSegment {
         pos: ts.position,
@@ -290,24 +293,21 @@ impl Reader<'_> {
     #[inline]
     fn open_claim(&mut self) -> Option<&mut Claim> {
         self.claim?;
-        self.groups.last_mut().and_then(|g| g.claims.last_mut())
+        self.group_claims.last_mut()
     }
 
     /// The open service line.
     #[inline]
     fn open_line(&mut self) -> Option<&mut ServiceLine> {
         self.line?;
-        self.open_claim().and_then(|c| c.lines.last_mut())
+        self.claim_lists.lines.last_mut()
     }
 
     /// Closes the open service line: moves its lists in and checks its balance.
     fn close_line(&mut self) {
         let Some((pos, line_no)) = self.line.take() else { return };
         let claim_no = self.claim.map_or(0, |c| c.1);
-        let Some(line) = self.groups.last_mut().and_then(|g| g.claims.last_mut()).and_then(|c| c.lines.last_mut())
-        else {
-            return;
-        };
+        let Some(line) = self.claim_lists.lines.last_mut() else { return };
         self.line_lists.move_into(line);
         self.findings.extend(balance::check_line(line, claim_no, line_no, Some(pos)));
     }
@@ -316,9 +316,21 @@ impl Reader<'_> {
     fn close_claim(&mut self) {
         self.close_line();
         let Some((pos, claim_no)) = self.claim.take() else { return };
-        if let Some(claim) = self.groups.last_mut().and_then(|g| g.claims.last_mut()) {
+        if let Some(claim) = self.group_claims.last_mut() {
             self.claim_lists.move_into(claim);
             self.findings.extend(balance::check_claim(claim, claim_no, Some(pos)));
+        }
+    }
+
+    /// Closes the open LX group (and its open claim): moves its claims in.
+    fn close_group(&mut self) {
+        self.close_claim();
+        if let Some(g) = self.groups.last_mut() {
+            if g.claims.is_empty() {
+                g.claims = exact(&mut self.group_claims);
+            } else {
+                g.claims.append(&mut self.group_claims);
+            }
         }
     }
 
@@ -416,16 +428,9 @@ impl Reader<'_> {
             "SVC" => match state {
                 Loop::Claim | Loop::Line => {
                     self.close_line();
-                    let component = self.component;
-                    match self.open_claim() {
-                        Some(c) => {
-                            read_svc_into(seg, component, &mut c.lines)?;
-                            let n = c.lines.len();
-                            self.line = Some((seg.position(), n));
-                            self.state = Loop::Line;
-                        }
-                        None => self.unexpected(seg, ""),
-                    }
+                    read_svc_into(seg, self.component, &mut self.claim_lists.lines)?;
+                    self.line = Some((seg.position(), self.claim_lists.lines.len()));
+                    self.state = Loop::Line;
                 }
                 _ => self.unexpected(seg, ""),
             },
@@ -434,9 +439,7 @@ impl Reader<'_> {
                 _ => {
                     self.close_claim();
                     self.open_group(seg.position());
-                    if let Some(g) = self.groups.last_mut() {
-                        read_clp_into(seg, &mut g.claims)?;
-                    }
+                    read_clp_into(seg, &mut self.group_claims)?;
                     self.claims_seen += 1;
                     self.claim = Some((seg.position(), self.claims_seen));
                     self.state = Loop::Claim;
@@ -468,7 +471,7 @@ impl Reader<'_> {
                 Loop::Header | Loop::Footer => self.unexpected(seg, ""),
                 _ => {
                     let number = read_lx(seg)?;
-                    self.close_claim();
+                    self.close_group();
                     self.groups.push(ClaimGroup { number, summary: None, supplemental: None, claims: Vec::new() });
                     self.state = Loop::Group;
                 }
@@ -477,20 +480,20 @@ impl Reader<'_> {
                 Loop::Group if self.groups.last().is_some_and(|g| g.summary.is_none()) => {
                     let summary = read_ts3(seg, self.findings)?;
                     if let Some(g) = self.groups.last_mut() {
-                        g.summary = Some(summary);
+                        g.summary = Some(Box::new(summary));
                     }
                 }
                 _ => self.unexpected(seg, ""),
             },
             "TS2" => match (state, self.groups.last_mut()) {
-                (Loop::Group, Some(g)) if g.supplemental.is_none() => g.supplemental = Some(read_ts2(seg)?),
+                (Loop::Group, Some(g)) if g.supplemental.is_none() => g.supplemental = Some(Box::new(read_ts2(seg)?)),
                 _ => self.unexpected(seg, ""),
             },
             "PLB" => match state {
                 Loop::Header => self.unexpected(seg, ""),
                 _ => {
                     let plb = read_plb(seg, self.component)?;
-                    self.close_claim();
+                    self.close_group();
                     self.provider_adjustments.push(plb);
                     self.state = Loop::Footer;
                 }
@@ -588,23 +591,24 @@ impl<'a> SegmentExt<'a> for Segment<'a> {
         Ok(v)
     }
 
-    #[inline]
+    #[inline(always)]
     fn cents(&self, i: usize) -> Result<i64> {
-        let v = self.req(i)?;
+        let v = self.element(i);
         match quick_cents(v) {
             Some(c) => Ok(c),
-            None => value::parse_cents(v).map_err(|m| self.error(i, m)),
+            None => slow_cents(self, i, v),
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn opt_cents(&self, i: usize) -> Result<Option<i64>> {
-        match self.opt(i) {
-            None => Ok(None),
-            Some(v) => match quick_cents(v) {
-                Some(c) => Ok(Some(c)),
-                None => value::parse_cents(v).map(Some).map_err(|m| self.error(i, m)),
-            },
+        let v = self.element(i);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        match quick_cents(v) {
+            Some(c) => Ok(Some(c)),
+            None => slow_cents(self, i, v).map(Some),
         }
     }
 
@@ -614,10 +618,20 @@ impl<'a> SegmentExt<'a> for Segment<'a> {
     }
 }
 
+/// Amounts [`quick_cents`] leaves: read (or rejected) by [`value::parse_cents`], or required but empty.
+#[cold]
+#[inline(never)]
+fn slow_cents(seg: &Segment<'_>, i: usize, v: &str) -> Result<i64> {
+    if v.is_empty() {
+        return Err(seg.error(i, "is required but empty"));
+    }
+    value::parse_cents(v).map_err(|m| seg.error(i, m))
+}
+
 /// The common shapes of an X12 amount (`125`, `-3.5`, `.05`, `12.50`: an optional minus, at most 15
 /// digits before the point and at most 2 after) read straight to cents; `None` for anything else,
 /// which [`value::parse_cents`] then reads or rejects. Same result as `parse_cents` where it answers.
-#[inline]
+#[inline(always)]
 pub(crate) fn quick_cents(v: &str) -> Option<i64> {
     let b = v.as_bytes();
     let (neg, b) = match b.split_first() {
@@ -686,12 +700,18 @@ impl<'a> Iterator for Components<'a> {
 }
 
 /// Reads a decimal; whole numbers (most units and counts) without going through the general parser.
-#[inline]
+#[inline(always)]
 fn decimal(seg: &Segment<'_>, i: usize, v: &str) -> Result<Decimal> {
     if !v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()) {
         let n = v.bytes().fold(0i64, |n, b| n * 10 + (b - b'0') as i64);
         return Ok(Decimal::from(n));
     }
+    slow_decimal(seg, i, v)
+}
+
+#[cold]
+#[inline(never)]
+fn slow_decimal(seg: &Segment<'_>, i: usize, v: &str) -> Result<Decimal> {
     value::parse_decimal(v).map_err(|m| seg.error(i, m))
 }
 
@@ -699,6 +719,7 @@ fn req_decimal(seg: &Segment<'_>, i: usize) -> Result<Decimal> {
     decimal(seg, i, seg.req(i)?)
 }
 
+#[inline]
 fn opt_decimal(seg: &Segment<'_>, i: usize) -> Result<Option<Decimal>> {
     match seg.opt(i) {
         None => Ok(None),
