@@ -1,8 +1,8 @@
 //! Parse speed of the 835 reader on a generated file.
 //!
-//! `cargo run --release -p rcm-x12 --example x835_speed -- [MEGABYTES] [--write FILE]`
+//! `cargo run --release -p rcm-x12 --example x835_speed -- [MEGABYTES] [--runs N] [--write FILE]`
 //! generates an 835 of about MEGABYTES (default 50) with `x835::generate`, then times `parse_835`
-//! over it (best of five runs) and prints MB/s, by wall clock and by this thread's CPU time (the
+//! over it (best of N runs, default 5) and prints MB/s, by wall clock and by this thread's CPU time (the
 //! latter is what to look at on a shared machine). With `--write FILE` it also saves the file; with
 //! `--read FILE` it times the parse of that file instead; with `--like FIXTURE` the file is made of
 //! that 835's claims repeated (its payment and PLBs scaled to match) instead of generated ones.
@@ -27,20 +27,19 @@ fn main() {
     } else if let Some(path) = flag("--like") {
         like(path, mb)
     } else {
-        // About 477 bytes per generated claim.
-        let claims = ((mb * 1e6) / 477.0).max(1.0) as usize;
         let t = Instant::now();
-        let text = generate::sample_835(claims, 42).expect("generated remittance writes");
-        println!("generated {claims} claims, {:.1} MB in {:.2} s", text.len() as f64 / 1e6, t.elapsed().as_secs_f64());
+        let text = generate::sample_835_of_size((mb * 1e6) as usize, 42).expect("generated remittance writes");
+        println!("generated {:.1} MB in {:.2} s", text.len() as f64 / 1e6, t.elapsed().as_secs_f64());
         text
     };
     if let Some(path) = out {
         std::fs::write(path, &text).expect("write file");
         println!("wrote {path}");
     }
+    let runs: usize = flag("--runs").and_then(|r| r.parse().ok()).unwrap_or(5);
     let mut best = f64::MAX;
     let mut best_cpu = f64::MAX;
-    for _ in 0..5 {
+    for _ in 0..runs {
         let (t, c) = (Instant::now(), cpu_seconds());
         let doc = parse_835(text.as_bytes()).expect("generated 835 parses");
         let s = t.elapsed().as_secs_f64();
@@ -54,9 +53,9 @@ fn main() {
         drop(doc);
     }
     let mb = text.len() as f64 / 1e6;
-    println!("parse_835: best of 5 {:.1} ms wall, {:.0} MB/s", best * 1e3, mb / best);
+    println!("parse_835: best of {runs} runs {:.1} ms wall, {:.0} MB/s", best * 1e3, mb / best);
     if best_cpu < f64::MAX {
-        println!("parse_835: best of 5 {:.1} ms thread CPU time, {:.0} MB/s", best_cpu * 1e3, mb / best_cpu);
+        println!("parse_835: best of {runs} runs {:.1} ms thread CPU time, {:.0} MB/s", best_cpu * 1e3, mb / best_cpu);
     }
 }
 

@@ -627,3 +627,12 @@ pub fn sample_835(claims: usize, seed: u64) -> Result<String> {
     let (isa, gs) = sample_headers(seed);
     write_835(&isa, &gs, &[sample_remittance(claims, seed)])
 }
+
+/// About how many bytes a generated claim takes when written (measured over large samples).
+pub const BYTES_PER_CLAIM: usize = 498;
+
+/// One interchange of about `bytes` bytes (within a few percent for sizes over 1 MB), for benchmarks:
+/// `sample_835_of_size(50_000_000, 42)` is a 50 MB 835 with about 100,000 claims.
+pub fn sample_835_of_size(bytes: usize, seed: u64) -> Result<String> {
+    sample_835((bytes / BYTES_PER_CLAIM).max(1), seed)
+}

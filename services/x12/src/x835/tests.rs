@@ -150,6 +150,14 @@ fn written_then_read_gives_the_same_model() {
 }
 
 #[test]
+fn generated_files_have_about_the_size_asked_for() {
+    let text = super::generate::sample_835_of_size(2_000_000, 3).expect("writes");
+    assert!((1_800_000..2_200_000).contains(&text.len()), "{}", text.len());
+    assert_eq!(text, super::generate::sample_835_of_size(2_000_000, 3).expect("writes"), "deterministic");
+    assert_ne!(text, super::generate::sample_835_of_size(2_000_000, 4).expect("writes"));
+}
+
+#[test]
 fn several_remittances_in_one_interchange() {
     let (isa, gs) = sample_headers(9);
     let mut rs = vec![sample_remittance(3, 9), sample_remittance(4, 10)];
