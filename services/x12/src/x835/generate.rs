@@ -466,11 +466,14 @@ pub fn sample_remittance(claims: usize, seed: u64) -> Remittance {
         // Only reversals: carry the negative balance forward rather than send a negative payment.
         let item = ProviderAdjustmentItem { reason: "FB".into(), reference: Some(rng.digits(8)), amount: paid - plb };
         plb += item.amount;
-        provider_adjustments.push(ProviderAdjustment {
-            provider_id: payee_npi.clone(),
-            fiscal_period_end: NaiveDate::from_ymd_opt(2024, 12, 31).unwrap_or(base),
-            items: vec![item],
-        });
+        match provider_adjustments.first_mut() {
+            Some(p) => p.items.push(item),
+            None => provider_adjustments.push(ProviderAdjustment {
+                provider_id: payee_npi.clone(),
+                fiscal_period_end: NaiveDate::from_ymd_opt(2024, 12, 31).unwrap_or(base),
+                items: vec![item],
+            }),
+        }
     }
     let amount = paid - plb;
     let originator = format_compact!("1{payer_tin}");

@@ -189,6 +189,116 @@ fn fixtures_written_back_read_the_same() {
     }
 }
 
+/// A generated remittance with the segments the generator does not make: CUR, REF*F2, RDM, NM1*74,
+/// MIA and MOA amounts, claim PER and QTY, line QTY, REF*0K, AMT*KH and LQ*RX, and two more PLB items.
+fn kitchen_sink() -> Remittance {
+    use rust_decimal::Decimal;
+    let mut r = sample_remittance(12, 77);
+    r.currency = Some("USD".into());
+    r.version_id = Some("4010".into());
+    r.payee.delivery =
+        Some(RemittanceDelivery { method: "BM".into(), name: Some("BILLING OFFICE".into()), number: None });
+    r.payee.references.push(Reference { qualifier: "PQ".into(), value: "P123".into() });
+    r.payer.references.push(Reference { qualifier: "NF".into(), value: "12345".into() });
+    let claim = r.claim_groups[0].claims.first_mut().expect("a claim");
+    claim.names.push(EntityName {
+        entity: "74".into(),
+        entity_type: "1".into(),
+        last_name: Some("CORRECTED".into()),
+        first_name: Some("NAME".into()),
+        middle_name: None,
+        suffix: Some("JR".into()),
+        id_qualifier: Some("C".into()),
+        id: Some("NEWID123".into()),
+    });
+    claim.inpatient = Some(Box::new(InpatientAdjudication {
+        covered_days: Decimal::from(3),
+        pps_operating_outlier: Some(1050),
+        lifetime_psychiatric_days: Some(Decimal::from(2)),
+        claim_drg: Some(250_000),
+        disproportionate_share: Some(1234),
+        cost_report_days: Some(Decimal::from(3)),
+        pps_capital_exception: Some(99),
+        remark_codes: vec!["MA01".into(), "N130".into()],
+        ..Default::default()
+    }));
+    claim.outpatient = Some(Box::new(OutpatientAdjudication {
+        reimbursement_rate: Some(Decimal::new(85, 2)),
+        hcpcs_payable: Some(1000),
+        remark_codes: vec!["MA01".into(), "N20".into(), "M80".into()],
+        esrd_payment: None,
+        nonpayable_professional_component: Some(250),
+    }));
+    claim.contacts.push(Contact {
+        function: "CX".into(),
+        name: Some("CLAIMS".into()),
+        communications: vec![
+            Communication { qualifier: "TE".into(), number: "8005551212".into() },
+            Communication { qualifier: "EX".into(), number: "123".into() },
+        ],
+    });
+    claim.quantities.push(QuantityRef { qualifier: "CA".into(), quantity: Decimal::new(25, 1) });
+    if let Some(line) = claim.lines.first_mut() {
+        line.quantities.push(QuantityRef { qualifier: "ZK".into(), quantity: Decimal::from(1) });
+        line.remarks.push(Remark { qualifier: "RX".into(), code: "65".into() });
+        line.references.push(Reference { qualifier: "0K".into(), value: "POLICY 7".into() });
+        line.amounts.push(AmountRef { qualifier: "KH".into(), amount: 0 });
+    }
+    // One PLB (pyx12 takes no more than one PLB segment), two more items that cancel out.
+    if r.provider_adjustments.is_empty() {
+        r.provider_adjustments.push(ProviderAdjustment {
+            provider_id: "1234567893".into(),
+            fiscal_period_end: chrono::NaiveDate::from_ymd_opt(2024, 12, 31).expect("date"),
+            items: Vec::new(),
+        });
+    }
+    let plb = &mut r.provider_adjustments[0];
+    plb.items.push(ProviderAdjustmentItem { reason: "WO".into(), reference: Some("REF1".into()), amount: 100 });
+    plb.items.push(ProviderAdjustmentItem { reason: "L6".into(), reference: None, amount: -100 });
+    assert!(plb.items.len() <= 6);
+    r
+}
+
+#[test]
+fn every_kind_of_segment_round_trips() {
+    let r = kitchen_sink();
+    assert_eq!(balance_findings(&r), vec![]);
+    let (isa, gs) = sample_headers(77);
+    let text = write_835(&isa, &gs, std::slice::from_ref(&r)).expect("writes");
+    for seg in ["~CUR*PR*USD~", "~REF*F2*4010~", "~RDM*BM*BILLING OFFICE~", "~NM1*74*1*CORRECTED*NAME***JR*C*NEWID123~"]
+    {
+        assert!(text.contains(seg), "{seg}");
+    }
+    assert!(text.contains("~MIA*3*10.5*2*2500*MA01*12.34*********3*****N130****0.99~"), "MIA");
+    assert!(text.contains("~MOA*0.85*10*MA01*N20*M80****2.5~"), "MOA");
+    assert!(text.contains("*L6*-1~SE*"), "PLB");
+    assert_eq!(parse(&text).remittances, vec![r]);
+}
+
+#[test]
+fn more_than_six_plb_items_go_out_as_several_plb_segments() {
+    let mut r = sample_remittance(3, 8);
+    r.provider_adjustments = vec![ProviderAdjustment {
+        provider_id: "1234567893".into(),
+        fiscal_period_end: chrono::NaiveDate::from_ymd_opt(2024, 12, 31).expect("date"),
+        items: (0..8)
+            .map(|i| ProviderAdjustmentItem {
+                reason: if i % 2 == 0 { "WO".into() } else { "L6".into() },
+                reference: (i % 2 == 0).then(|| format!("REF{i}").into()),
+                amount: if i % 2 == 0 { 100 } else { -100 },
+            })
+            .collect(),
+    }];
+    let (isa, gs) = sample_headers(8);
+    let text = write_835(&isa, &gs, std::slice::from_ref(&r)).expect("writes");
+    assert_eq!(text.matches("~PLB*1234567893*20241231*").count(), 2);
+    let back = parse(&text).remittances.remove(0);
+    let plbs: Vec<_> = back.provider_adjustments.iter().map(|p| p.items.len()).collect();
+    assert_eq!(plbs, [6, 2]);
+    let items: Vec<_> = back.provider_adjustments.into_iter().flat_map(|p| p.items).collect();
+    assert_eq!(items, r.provider_adjustments[0].items);
+}
+
 fn fixture(path: &str) -> Vec<u8> {
     let full = format!("{}/tests/fixtures/835/{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
@@ -230,6 +340,10 @@ fn written_835s_pass_the_validator() {
         std::fs::write(&path, sample_835(claims, seed).expect("writes")).expect("write file");
         files.push(path);
     }
+    let (isa, gs) = sample_headers(77);
+    let path = dir.join("kitchen-sink.835");
+    std::fs::write(&path, write_835(&isa, &gs, &[kitchen_sink()]).expect("writes")).expect("write file");
+    files.push(path);
     for (i, path) in [
         "herophilus-assets/835 Inst Sample(Inpatient DRG Retro).txt",
         "herophilus-assets/835 Sample (Institutional Claims only).2014.txt",

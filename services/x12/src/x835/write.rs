@@ -4,6 +4,10 @@
 //! with the same group code going into one CAS of up to six triples. ST03 is not written (the guide
 //! marks it not used for the 835). Control numbers come from the headers given, not from
 //! [`Remittance::interchange_control_number`] / [`Remittance::group_control_number`].
+//!
+//! A [`ProviderAdjustment`] with more than six items is written as several PLB segments, which the
+//! guide allows; pyx12's map, though, takes only one PLB per transaction set, so a remittance meant
+//! to pass pyx12 should keep to one `ProviderAdjustment` of at most six items.
 
 use super::model::*;
 use crate::error::{Result, X12Error};
