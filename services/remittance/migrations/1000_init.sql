@@ -162,7 +162,8 @@ CREATE TABLE posting_adjustments (
 );
 CREATE INDEX posting_adjustments_posting ON posting_adjustments (posting_id);
 
--- A CLP whose CLP01 matches no expected claim: kept whole (claim_json) to be matched by hand or later.
+-- A CLP whose CLP01 matches no expected claim: kept whole (claim_json). When a claim with that patient
+-- control number is submitted later, it is posted then (resolved_*); otherwise it waits for a person.
 CREATE TABLE unmatched_claims (
     id                         BIGSERIAL   PRIMARY KEY,
     tenant_id                  TEXT        NOT NULL,
@@ -178,6 +179,8 @@ CREATE TABLE unmatched_claims (
     claim_json                 JSONB       NOT NULL,
     recorded_at                TIMESTAMPTZ NOT NULL,
     resolved_at                TIMESTAMPTZ,
+    resolved_claim_id          TEXT,
+    resolved_posting_id        BIGINT REFERENCES postings (id),
     UNIQUE (file_id, claim_ordinal)
 );
 CREATE INDEX unmatched_claims_open ON unmatched_claims (tenant_id, patient_control_number) WHERE resolved_at IS NULL;

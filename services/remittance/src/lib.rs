@@ -1,19 +1,23 @@
 //! The remittance service.
 //!
-//! - On `submission.claim_submitted` it records the claim as expected ([`handlers`]).
-//! - Its 835 poller (next: it waits for the X12 library's 835 reader) reads each served tenant's `<data_dir>/<tenant>/inbound/*.835`, posts
+//! - On `submission.claim_submitted` it records the claim as expected ([`handlers`]), and posts an 835
+//!   claim for it that came before the event did.
+//! - Its 835 poller ([`poller`]) reads each served tenant's `<data_dir>/<tenant>/inbound/*.835`, posts
 //!   every claim (CLP) of a file in one transaction, and emits one `remittance.claim_paid`,
 //!   `remittance.claim_partially_paid` or `remittance.claim_denied` per posted claim, by the rule of
-//!   [`decide`]. Unknown claims are kept as unmatched, reversals recorded as such, unreadable files
+//!   [`decide`] ([`posting`]). Unknown claims are kept as unmatched, reversals recorded as such, unreadable files
 //!   moved to `inbound/failed/`, and a file delivered again posts nothing twice.
 //! - gRPC: `rcm.remittance.v1.RemittanceService.GetClaimStatus` (expected, paid, partially_paid,
 //!   denied or reversed, with the amounts and the trace number).
 
 pub mod config;
 pub mod decide;
+pub mod era;
 pub mod error;
 pub mod grpc;
 pub mod handlers;
+pub mod poller;
+pub mod posting;
 pub mod store;
 
 pub use config::RemittanceConfig;
@@ -46,10 +50,14 @@ pub async fn start(
 ) -> Result<Vec<JoinHandle<rcm_runtime::Result<()>>>, Error> {
     let config: RemittanceConfig = platform.config.section(NAME)?;
     let host = ServiceHost::open(platform, NAME, &MIGRATOR).await?;
-    let tasks = vec![
+    let mut tasks = vec![
         host.spawn_relay(shutdown.clone()),
-        host.spawn_workers(router(), Arc::new(handlers::State {}), shutdown.clone()),
+        host.spawn_workers(router(), Arc::new(handlers::State { host: host.clone() }), shutdown.clone()),
     ];
+    if config.poll_835 {
+        let poller = poller::Poller::new(host.clone(), config.poll_interval());
+        tasks.push(tokio::spawn(poller.run(shutdown)));
+    }
     routes.add_service(RemittanceServiceServer::new(grpc::Remittance::new(host.pool.clone())));
     tracing::info!(service = NAME, poll_835 = config.poll_835, "started");
     Ok(tasks)

@@ -474,6 +474,53 @@ pub async fn insert_unmatched(conn: &mut PgConnection, tenant: &str, u: &NewUnma
     .await
 }
 
+/// An unmatched claim waiting for its submission, with where it came from.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OpenUnmatched {
+    pub id: i64,
+    pub file_id: i64,
+    pub file_name: String,
+    pub payment_id: i64,
+    pub claim_ordinal: i32,
+    pub payment_trace: String,
+    pub claim_json: serde_json::Value,
+}
+
+/// The tenant's unmatched claims with this patient control number, in file order, locked until the
+/// transaction ends.
+pub async fn open_unmatched(conn: &mut PgConnection, tenant: &str, pcn: &str) -> sqlx::Result<Vec<OpenUnmatched>> {
+    sqlx::query_as(
+        "SELECT u.id, u.file_id, f.file_name, u.payment_id, u.claim_ordinal, u.payment_trace, u.claim_json
+         FROM unmatched_claims u JOIN era_files f ON f.id = u.file_id
+         WHERE u.tenant_id = $1 AND u.patient_control_number = $2 AND u.resolved_at IS NULL
+         ORDER BY u.file_id, u.claim_ordinal FOR UPDATE OF u",
+    )
+    .bind(tenant)
+    .bind(pcn)
+    .fetch_all(conn)
+    .await
+}
+
+/// Marks an unmatched claim as posted to `claim_id` (`posting_id` none when it was a duplicate).
+pub async fn resolve_unmatched(
+    conn: &mut PgConnection,
+    id: i64,
+    claim_id: &str,
+    posting_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE unmatched_claims SET resolved_at = $2, resolved_claim_id = $3, resolved_posting_id = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(claim_id)
+    .bind(posting_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// A claim's state and, once posted, its latest posting.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ClaimStatus {
