@@ -253,6 +253,31 @@ impl<'a> Segments<'a> {
         Segments { input, at: 0, base, next_index, delims }
     }
 
+    /// Skips the segments of a transaction body up to the next envelope segment (SE, ST, GS, GE,
+    /// ISA, IEA), counting them. The skipped segments are not checked here: the typed reader that
+    /// reads the body tokenizes and checks every one of them.
+    fn skip_to_envelope(&mut self) {
+        let bytes = self.input.as_bytes();
+        let (term, el) = (self.delims.segment, self.delims.element);
+        loop {
+            let mut s = self.at;
+            while s < bytes.len() && matches!(bytes[s], b'\r' | b'\n' | b' ' | b'\t') {
+                s += 1;
+            }
+            if s >= bytes.len() || is_envelope_id(&bytes[s..], el) {
+                return;
+            }
+            match memchr::memchr(term, &bytes[s..]) {
+                Some(n) => {
+                    self.at = s + n + 1;
+                    self.next_index += 1;
+                }
+                // No terminator: let next_raw report the truncation with its position.
+                None => return,
+            }
+        }
+    }
+
     /// Finds the next segment's id and body without splitting its elements.
     fn next_raw(&mut self) -> Option<Result<(&'a str, &'a str, Position)>> {
         let bytes = self.input.as_bytes();
@@ -435,6 +460,16 @@ impl<'a> Iterator for Segments<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let delims = self.delims;
         self.next_raw().map(|r| r.and_then(|(id, body, pos)| Segment::tokenize(id, body, &delims, pos)))
+    }
+}
+
+/// True when `b` starts with an envelope segment id followed by the element separator.
+#[inline]
+fn is_envelope_id(b: &[u8], el: u8) -> bool {
+    match b {
+        [b'S', b'E' | b'T', x, ..] | [b'G', b'S' | b'E', x, ..] => *x == el,
+        [b'I', b'E', b'A', x, ..] | [b'I', b'S', b'A', x, ..] => *x == el,
+        _ => false,
     }
 }
 
@@ -732,6 +767,9 @@ fn parse_one_interchange<'a>(
     // (ST segment, its control number, ST03, body start offset in `text`, first body index)
     let mut open_st: Option<(Position, &'a str, &'a str, Option<&'a str>, usize, usize)> = None;
     loop {
+        if open_st.is_some() {
+            segs.skip_to_envelope();
+        }
         let raw = match segs.next_raw() {
             None => {
                 return Err(X12Error::Truncated(format!("interchange {isa13} at {isa_pos} has no IEA")));
