@@ -97,3 +97,17 @@ pub async fn migrate(name: &str, config: &rcm_runtime::config::Config) -> Result
     rcm_runtime::db::open_service_database(&config.database_url, &config.database_prefix, name, Some(migrator), 2).await?;
     Ok(())
 }
+
+/// Starts the clearinghouse and payer simulator over the tenants served (not one of the six
+/// services: it stands for the world outside, answering 837 files with 999, 277CA and 835 files).
+pub fn start_simulator(platform: &Platform, shutdown: &CancellationToken) -> Result<JoinHandle<rcm_runtime::Result<()>>> {
+    let mut config: rcm_simulator::SimulatorConfig = platform.config.section("simulator")?;
+    config.data_dir = platform.config.data_dir.clone();
+    let platform = platform.clone();
+    let shutdown = shutdown.clone();
+    Ok(tokio::spawn(async move {
+        let tenants = platform.tenants().await?;
+        rcm_simulator::run(config, tenants, shutdown).await;
+        Ok(())
+    }))
+}

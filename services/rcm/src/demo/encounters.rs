@@ -56,7 +56,8 @@ fn practice(tenant: &str, k: u64) -> Provider {
 /// Encounter `index` of a run for `tenant`. `run` only goes into ids.
 pub fn encounter(tenant: &str, run: &str, seed: u64, index: usize) -> Encounter {
     let mut rng = Rng::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9) ^ tenant.len() as u64);
-    let service_date = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("date") + chrono::Duration::days(rng.range(0, 50) as i64);
+    // Recent visits, relative to today, so the payer's timely-filing rule does not deny them.
+    let service_date = chrono::Utc::now().date_naive() - chrono::Duration::days(rng.range(5, 60) as i64);
     let birth = chrono::NaiveDate::from_ymd_opt(1945, 1, 1).expect("date") + chrono::Duration::days(rng.range(0, 25_000) as i64);
     let (payer_id, payer_name, filing) = *rng.pick(PAYERS);
     let mut billing = practice(tenant, rng.range(0, 2));
