@@ -339,8 +339,9 @@ fn service_dates(c: &Claim) -> DateRange {
     DateRange { from, to }
 }
 
-/// The 277CA: one information source per payer, one receiver per 837 transaction set (its BHT03
-/// as the trace), one billing provider per NPI, one patient per claim.
+/// The 277CA: one transaction set per 837 transaction set (its BHT03 as the receiver's trace), in
+/// it one information source per payer, the submitter as the one receiver, one billing provider
+/// per NPI and one patient per claim.
 fn build_277ca(
     isa: &InterchangeHeader,
     group: &GroupHeader,
@@ -348,114 +349,38 @@ fn build_277ca(
     answers: &[ClaimAnswer],
     today: NaiveDate,
 ) -> Document277ca {
-    // Claims with their decisions, in file order.
-    let mut flat: Vec<(&Transaction837, &Claim, &Decision)> = Vec::new();
+    let mut transactions = Vec::new();
     let mut i = 0;
-    for t in read {
-        for c in &t.claims {
-            flat.push((t, c, &answers[i].decision));
-            i += 1;
-        }
-    }
-    let mut payers: Vec<(Str, Str)> = Vec::new();
-    for (_, c, _) in &flat {
-        if !payers.iter().any(|(id, _)| *id == c.payer.id) {
-            payers.push((c.payer.id.clone(), c.payer.name.clone()));
-        }
-    }
-    let mut sources = Vec::new();
-    for (payer_id, payer_name) in payers {
-        let mut receivers = Vec::new();
-        for t in read {
-            let of_set: Vec<&(&Transaction837, &Claim, &Decision)> =
-                flat.iter().filter(|(ft, c, _)| std::ptr::eq(*ft, *t) && c.payer.id == payer_id).collect();
-            if of_set.is_empty() {
-                continue;
+    for (n, t) in read.iter().enumerate() {
+        let decided: Vec<(&Claim, &Decision)> = t
+            .claims
+            .iter()
+            .map(|c| {
+                let d = &answers[i].decision;
+                i += 1;
+                (c, d)
+            })
+            .collect();
+        let mut payers: Vec<(Str, Str)> = Vec::new();
+        for (c, _) in &decided {
+            if !payers.iter().any(|(id, _)| *id == c.payer.id) {
+                payers.push((c.payer.id.clone(), c.payer.name.clone()));
             }
-            let mut providers: Vec<BillingProvider> = Vec::new();
-            let mut npis: Vec<Str> = Vec::new();
-            for (_, c, _) in &of_set {
-                if !npis.contains(&c.billing_provider.npi) {
-                    npis.push(c.billing_provider.npi.clone());
-                }
-            }
-            let (mut acc_all, mut rej_all) = (Vec::new(), Vec::new());
-            for npi in npis {
-                let mut patients = Vec::new();
-                let (mut acc, mut rej) = (Vec::new(), Vec::new());
-                let mut name = Name::default();
-                for (_, c, d) in of_set.iter().filter(|(_, c, _)| c.billing_provider.npi == npi) {
-                    name = c.billing_provider.name.clone();
-                    let status = match d {
-                        Decision::Accepted { payer_claim_control_number, .. } => {
-                            acc.push(c.total_charge);
-                            (
-                                stc("A2", "20", None, Some(today), "WQ", Some(c.total_charge)),
-                                Some(payer_claim_control_number.clone()),
-                            )
-                        }
-                        Decision::Rejected(r) => {
-                            rej.push(c.total_charge);
-                            let s = &r.status;
-                            (
-                                stc(&s.category, &s.code, s.entity.as_deref(), Some(today), "U", Some(c.total_charge)),
-                                None,
-                            )
-                        }
-                    };
-                    let (pname, member_id) = match &c.patient {
-                        Some(p) => (p.name.clone(), c.subscriber.member_id.clone()),
-                        None => (c.subscriber.name.clone(), c.subscriber.member_id.clone()),
-                    };
-                    patients.push(Patient {
-                        name: pname,
-                        id_qualifier: "MI".into(),
-                        member_id,
-                        claims: vec![ClaimStatus {
-                            patient_control_number: c.patient_control_number.clone(),
-                            statuses: vec![status.0],
-                            payer_claim_control_number: status.1,
-                            clearinghouse_trace: None,
-                            bill_type: None,
-                            service_dates: Some(service_dates(c)),
-                            lines: vec![],
-                        }],
-                    });
-                }
-                let total: i64 = acc.iter().chain(rej.iter()).sum();
-                providers.push(BillingProvider {
-                    name,
-                    id_qualifier: "XX".into(),
-                    id: npi.clone(),
-                    trace: Some(npi.clone()),
-                    statuses: vec![stc("A1", "19", Some("PR"), None, "WQ", Some(total))],
-                    secondary_id: None,
-                    totals: totals(&acc, &rej),
-                    patients,
-                });
-                acc_all.extend(acc);
-                rej_all.extend(rej);
-            }
-            let total: i64 = acc_all.iter().chain(rej_all.iter()).sum();
-            receivers.push(InformationReceiver {
-                name: t.submitter.name.clone(),
-                id_qualifier: "46".into(),
-                id: t.submitter.id.clone(),
-                trace: t.reference.clone(),
-                statuses: vec![stc("A1", "19", Some("PR"), Some(today), "WQ", Some(total))],
-                totals: totals(&acc_all, &rej_all),
-                providers,
-            });
         }
-        sources.push(InformationSource {
-            entity: "PR".into(),
-            name: payer_name,
-            id_qualifier: "PI".into(),
-            id: payer_id.clone(),
-            trace: Some(format_compact!("{:09}", isa.control_number)),
-            received: Some(today),
-            processed: Some(today),
-            receivers,
+        let sources = payers
+            .into_iter()
+            .map(|(payer_id, payer_name)| {
+                let of_payer: Vec<&(&Claim, &Decision)> =
+                    decided.iter().filter(|(c, _)| c.payer.id == payer_id).collect();
+                source(isa, t, payer_id, payer_name, &of_payer, today)
+            })
+            .collect();
+        transactions.push(Transaction277ca {
+            control_number: format_compact!("{:04}", n + 1),
+            reference: format_compact!("ACK{:09}{:04}", isa.control_number, n + 1),
+            created_date: today,
+            created_time: answer_time(),
+            sources,
         });
     }
     Document277ca {
@@ -463,15 +388,98 @@ fn build_277ca(
             header: reply_header(isa, today),
             groups: vec![Group277ca {
                 header: reply_group(group, "HN", isa.control_number, x277ca::IMPLEMENTATION, today),
-                transactions: vec![Transaction277ca {
-                    control_number: "0001".into(),
-                    reference: format_compact!("ACK{:09}", isa.control_number),
-                    created_date: today,
-                    created_time: answer_time(),
-                    sources,
-                }],
+                transactions,
             }],
         }],
         findings: vec![],
+    }
+}
+
+/// Loop 2000A for one payer's claims of one 837 transaction set.
+fn source(
+    isa: &InterchangeHeader,
+    t: &Transaction837,
+    payer_id: Str,
+    payer_name: Str,
+    claims: &[&(&Claim, &Decision)],
+    today: NaiveDate,
+) -> InformationSource {
+    let mut npis: Vec<Str> = Vec::new();
+    for (c, _) in claims {
+        if !npis.contains(&c.billing_provider.npi) {
+            npis.push(c.billing_provider.npi.clone());
+        }
+    }
+    let (mut acc_all, mut rej_all) = (Vec::new(), Vec::new());
+    let mut providers = Vec::new();
+    for npi in npis {
+        let mut patients = Vec::new();
+        let (mut acc, mut rej) = (Vec::new(), Vec::new());
+        let mut name = Name::default();
+        for (c, d) in claims.iter().filter(|(c, _)| c.billing_provider.npi == npi) {
+            name = c.billing_provider.name.clone();
+            let (status, pccn) = match d {
+                Decision::Accepted { payer_claim_control_number, .. } => {
+                    acc.push(c.total_charge);
+                    let s = stc("A2", "20", None, Some(today), "WQ", Some(c.total_charge));
+                    (s, Some(payer_claim_control_number.clone()))
+                }
+                Decision::Rejected(r) => {
+                    rej.push(c.total_charge);
+                    let s = &r.status;
+                    (stc(&s.category, &s.code, s.entity.as_deref(), Some(today), "U", Some(c.total_charge)), None)
+                }
+            };
+            let pname = match &c.patient {
+                Some(p) => p.name.clone(),
+                None => c.subscriber.name.clone(),
+            };
+            patients.push(Patient {
+                name: pname,
+                id_qualifier: "MI".into(),
+                member_id: c.subscriber.member_id.clone(),
+                claims: vec![ClaimStatus {
+                    patient_control_number: c.patient_control_number.clone(),
+                    statuses: vec![status],
+                    payer_claim_control_number: pccn,
+                    clearinghouse_trace: None,
+                    bill_type: None,
+                    service_dates: Some(service_dates(c)),
+                    lines: vec![],
+                }],
+            });
+        }
+        let total: i64 = acc.iter().chain(rej.iter()).sum();
+        providers.push(BillingProvider {
+            name,
+            id_qualifier: "XX".into(),
+            id: npi.clone(),
+            trace: Some(npi.clone()),
+            statuses: vec![stc("A1", "19", Some("PR"), None, "WQ", Some(total))],
+            secondary_id: None,
+            totals: totals(&acc, &rej),
+            patients,
+        });
+        acc_all.extend(acc);
+        rej_all.extend(rej);
+    }
+    let total: i64 = acc_all.iter().chain(rej_all.iter()).sum();
+    InformationSource {
+        entity: "PR".into(),
+        name: payer_name,
+        id_qualifier: "PI".into(),
+        id: payer_id,
+        trace: Some(format_compact!("{:09}", isa.control_number)),
+        received: Some(today),
+        processed: Some(today),
+        receivers: vec![InformationReceiver {
+            name: t.submitter.name.clone(),
+            id_qualifier: "46".into(),
+            id: t.submitter.id.clone(),
+            trace: t.reference.clone(),
+            statuses: vec![stc("A1", "19", Some("PR"), Some(today), "WQ", Some(total))],
+            totals: totals(&acc_all, &rej_all),
+            providers,
+        }],
     }
 }

@@ -32,7 +32,7 @@ impl Default for SimulatorConfig {
 
 impl SimulatorConfig {
     pub fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| chrono::Utc::now().date_naive())
+        self.today.unwrap_or_else(|| chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).date_naive())
     }
 }
 
