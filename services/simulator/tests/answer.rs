@@ -273,7 +273,8 @@ fn a_transaction_set_that_cannot_be_read_is_rejected_and_the_other_accepted() {
     let sent = text(&ic);
     let second = sent.match_indices("ST*837*").nth(1).unwrap().0;
     let clm = second + sent[second..].find("CLM*").unwrap();
-    let amount = clm + sent[clm..].find('*').unwrap() + 1 + sent[clm..].splitn(3, '*').nth(1).unwrap().len() + 1;
+    let pcn = sent[clm + 4..].split('*').next().unwrap();
+    let amount = clm + 4 + pcn.len() + 1;
     let end = amount + sent[amount..].find(['*', '~']).unwrap();
     let broken = format!("{}ABC{}", &sent[..amount], &sent[end..]);
     // When answered
