@@ -113,7 +113,7 @@ impl AckPoller {
         let sha = sha256_hex(&bytes);
         let f = AckFile { tenant, file_name: name, sha256: &sha, kind: kind.as_str() };
         let mut tx = self.host.pool.begin().await?;
-        if store::ack_file_seen(&mut tx, tenant, name, &sha).await? {
+        if !store::claim_ack_file(&mut tx, &f).await? {
             drop(tx);
             tracing::info!(service = crate::NAME, %tenant, file = name, "acknowledgement already processed; skipped");
             files::move_into(&path, &dir.join("processed"), &sha[..12])?;
@@ -140,8 +140,14 @@ impl AckPoller {
             },
         };
         let items = (outcome.accepted + outcome.rejected + outcome.recorded) as i32;
-        store::record_ack_file(&mut tx, &f, items).await?;
+        store::set_ack_file_items(&mut tx, &f, items).await?;
         tx.commit().await?;
+        for (outcome, n) in
+            [("accepted", outcome.accepted), ("rejected", outcome.rejected), ("recorded", outcome.recorded)]
+        {
+            metrics::counter!("rcm_submission_acks_total", "tenant" => tenant.to_string(), "kind" => kind.as_str(), "outcome" => outcome)
+                .increment(n as u64);
+        }
         files::move_into(&path, &dir.join("processed"), &sha[..12])?;
         tracing::info!(
             service = crate::NAME, %tenant, file = name, accepted = outcome.accepted, rejected = outcome.rejected,

@@ -62,29 +62,35 @@ impl Batcher {
         }
     }
 
-    /// Runs until `shutdown`. The first pass (at start-up) writes any batch committed but not written.
+    /// Runs until `shutdown`. At start-up it writes any batch committed but not written; the first
+    /// batch follows one interval later, so claims arriving together go in one file per payer.
     pub async fn run(self, shutdown: CancellationToken) -> rcm_runtime::Result<()> {
-        let mut tick = tokio::time::interval(self.interval);
+        for tenant in self.tenants().await {
+            if let Err(e) = self.flush(&tenant).await {
+                tracing::warn!(service = crate::NAME, %tenant, error = %e, "cannot write unwritten batches yet; will retry");
+            }
+        }
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + self.interval, self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = tick.tick() => {}
             }
-            let tenants = match self.host.platform.tenants().await {
-                Ok(t) => t,
-                Err(e) => {
-                    tracing::warn!(service = crate::NAME, error = %e, "cannot list tenants; will retry");
-                    continue;
-                }
-            };
-            for tenant in tenants {
+            for tenant in self.tenants().await {
                 if let Err(e) = self.pass(&tenant).await {
                     tracing::warn!(service = crate::NAME, %tenant, error = %e, "batch pass failed; will retry");
                 }
             }
         }
         Ok(())
+    }
+
+    async fn tenants(&self) -> Vec<String> {
+        self.host.platform.tenants().await.unwrap_or_else(|e| {
+            tracing::warn!(service = crate::NAME, error = %e, "cannot list tenants; will retry");
+            Vec::new()
+        })
     }
 
     /// One pass for a tenant: write what was committed and not written, then batch pending claims
@@ -138,6 +144,7 @@ impl Batcher {
         }
         let now = self.host.platform.det.clock.now().naive_utc();
         let mut made = 0;
+        let mut submitted = 0;
         for (payer_id, group) in decide::group_by_payer(ready, |r| r.pending.payer_id.as_str()) {
             let ctl = store::allocate_control_numbers(&mut tx, tenant).await?;
             let batch_id = self.host.platform.det.ids.new_id();
@@ -186,8 +193,13 @@ impl Batcher {
                 isa13 = ctl.interchange, "batch committed"
             );
             made += 1;
+            submitted += group.len();
         }
         tx.commit().await?;
+        let t = tenant.to_string();
+        metrics::counter!("rcm_submission_files_total", "tenant" => t.clone()).increment(made as u64);
+        metrics::counter!("rcm_submission_claims_submitted_total", "tenant" => t.clone()).increment(submitted as u64);
+        metrics::counter!("rcm_submission_claims_held_total", "tenant" => t).increment((taken - submitted) as u64);
         Ok((made, taken))
     }
 

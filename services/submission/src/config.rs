@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SubmissionConfig {
-    /// How often the batcher looks for pending claims, in milliseconds. Default 500.
+    /// How often the batcher makes files of the pending claims, in milliseconds: claims that arrive
+    /// within one interval share one file per payer. Default 500.
     pub batch_interval_ms: u64,
     /// The most claims one batcher pass takes per tenant (all payers together). Default 500.
     pub batch_max_claims: i64,

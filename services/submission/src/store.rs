@@ -257,16 +257,21 @@ pub async fn set_acked(
     Ok(())
 }
 
-/// True when this file, with this content, was processed before.
-pub async fn ack_file_seen(conn: &mut PgConnection, tenant: &str, file_name: &str, sha256: &str) -> Result<bool> {
-    let n: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM ack_files WHERE tenant_id = $1 AND file_name = $2 AND sha256 = $3")
-            .bind(tenant)
-            .bind(file_name)
-            .bind(sha256)
-            .fetch_optional(conn)
-            .await?;
-    Ok(n.is_some())
+/// Claims the file for this transaction: records it as processed, or returns false when it was
+/// processed before (a replica handling the same file at the same time waits here for the other's
+/// commit, then sees it as processed).
+pub async fn claim_ack_file(conn: &mut PgConnection, f: &AckFile<'_>) -> Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO ack_files (tenant_id, file_name, sha256, kind, acks) VALUES ($1, $2, $3, $4, 0)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(f.tenant)
+    .bind(f.file_name)
+    .bind(f.sha256)
+    .bind(f.kind)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// The file an acknowledgement came in.
@@ -278,18 +283,15 @@ pub struct AckFile<'a> {
     pub kind: &'a str,
 }
 
-pub async fn record_ack_file(conn: &mut PgConnection, f: &AckFile<'_>, acks: i32) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO ack_files (tenant_id, file_name, sha256, kind, acks) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(f.tenant)
-    .bind(f.file_name)
-    .bind(f.sha256)
-    .bind(f.kind)
-    .bind(acks)
-    .execute(conn)
-    .await?;
+/// How many acknowledgement items the file held.
+pub async fn set_ack_file_items(conn: &mut PgConnection, f: &AckFile<'_>, acks: i32) -> Result<()> {
+    sqlx::query("UPDATE ack_files SET acks = $4 WHERE tenant_id = $1 AND file_name = $2 AND sha256 = $3")
+        .bind(f.tenant)
+        .bind(f.file_name)
+        .bind(f.sha256)
+        .bind(acks)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -33,6 +33,10 @@ struct Harness {
 
 impl Harness {
     async fn new() -> Harness {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let id = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
         let data = tempfile::tempdir().unwrap();
         let mut config = Config {
@@ -46,7 +50,7 @@ impl Harness {
         config.outbox.poll_ms = 50;
         config.services.insert(
             "submission".into(),
-            serde_json::json!({ "batch_interval_ms": 100, "poll_interval_ms": 100, "submitter_id": "SUBMITTEST" }),
+            serde_json::json!({ "batch_interval_ms": 2000, "poll_interval_ms": 100, "submitter_id": "SUBMITTEST" }),
         );
         let platform = Platform::connect(config.clone(), Determinism::default())
             .await
