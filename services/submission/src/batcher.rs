@@ -219,7 +219,13 @@ impl Batcher {
         for r in group {
             match write(vec![r.x12.clone()]) {
                 Ok(_) => kept.push(r),
-                Err(e) => self.hold(tx, tenant, &r.pending.claim_id, &e.to_string()).await?,
+                // A problem of the claim itself (the writer names it `claim N ...`): hold the claim.
+                Err(rcm_x12::X12Error::Write { field, msg }) if field.starts_with("claim ") => {
+                    self.hold(tx, tenant, &r.pending.claim_id, &format!("{field}: {msg}")).await?
+                }
+                // Anything else (the envelope, our configuration) is not the claim's fault: no file
+                // this time, the claims stay pending, the pass fails with the error.
+                Err(e) => return Err(e.into()),
             }
         }
         if kept.is_empty() {

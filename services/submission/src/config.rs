@@ -30,6 +30,32 @@ pub struct SubmissionConfig {
     pub usage: Usage,
 }
 
+impl SubmissionConfig {
+    /// Checks what the 837P envelope needs of the settings, so that a bad setting stops the
+    /// service at start-up instead of holding claims.
+    pub fn check(&self) -> Result<(), crate::Error> {
+        let bad = |what: &str, why: &str| Err(crate::Error::Config(format!("{what} {why}")));
+        let delimiters = rcm_x12::syntax::Delimiters::default();
+        for (name, v, max) in [("submitter_id", &self.submitter_id, 15), ("receiver_id", &self.receiver_id, 15)] {
+            if v.len() < 2 || v.len() > max {
+                return bad(name, "must be 2 to 15 characters");
+            }
+            if rcm_x12::syntax::clean_text(v, &delimiters) != v.as_str() || v.contains(' ') {
+                return bad(name, "must be letters, digits and punctuation other than the X12 delimiters, no spaces");
+            }
+        }
+        for (name, v) in [("submitter_name", &self.submitter_name), ("receiver_name", &self.receiver_name)] {
+            if rcm_x12::syntax::clean_text(v, &delimiters).is_empty() {
+                return bad(name, "must not be empty");
+            }
+        }
+        if self.batch_max_claims < 1 || self.batch_max_claims > 5000 {
+            return bad("batch_max_claims", "must be 1 to 5000 (the 837P guide's limit per transaction set)");
+        }
+        Ok(())
+    }
+}
+
 impl Default for SubmissionConfig {
     fn default() -> Self {
         SubmissionConfig {
@@ -44,5 +70,21 @@ impl Default for SubmissionConfig {
             receiver_name: "DEMO CLEARINGHOUSE".into(),
             usage: Usage::Test,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_pass_and_unusable_ids_are_refused() {
+        assert!(SubmissionConfig::default().check().is_ok());
+        let long = SubmissionConfig { submitter_id: "X".repeat(16), ..SubmissionConfig::default() };
+        assert!(long.check().is_err());
+        let delimiter = SubmissionConfig { receiver_id: "CH*1".into(), ..SubmissionConfig::default() };
+        assert!(delimiter.check().is_err());
+        let many = SubmissionConfig { batch_max_claims: 10_000, ..SubmissionConfig::default() };
+        assert!(many.check().is_err());
     }
 }

@@ -23,6 +23,8 @@ pub enum Error {
     NotFound(String),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    #[error("configuration [submission]: {0}")]
+    Config(String),
 }
 
 impl Error {
@@ -50,7 +52,8 @@ impl Retryable for Error {
             | Error::Claim { .. }
             | Error::X12(_)
             | Error::NotFound(_)
-            | Error::InvalidRequest(_) => false,
+            | Error::InvalidRequest(_)
+            | Error::Config(_) => false,
         }
     }
 }

@@ -38,6 +38,7 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> Result<Vec<JoinHandle<rcm_runtime::Result<()>>>, Error> {
     let config: SubmissionConfig = platform.config.section(NAME)?;
+    config.check()?;
     let host = ServiceHost::open(platform, NAME, &MIGRATOR).await?;
     let router = Router::new(NAME).on(EventType::ClaimScrubbed, handler!(handlers::on_claim_scrubbed));
     let batcher = batcher::Batcher::new(host.clone(), &config);
