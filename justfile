@@ -25,7 +25,8 @@ bench:
 
 # Fuzz one X12 reader for SECONDS (needs cargo-fuzz and a nightly toolchain): just fuzz x835 600
 fuzz TARGET SECONDS="600":
-    cargo +nightly fuzz run {{TARGET}} fuzz/seeds/{{TARGET}} -- -max_total_time={{SECONDS}}
+    mkdir -p fuzz/corpus/{{TARGET}}
+    cargo +nightly fuzz run {{TARGET}} fuzz/corpus/{{TARGET}} fuzz/seeds/{{TARGET}} -- -max_total_time={{SECONDS}}
 
 fmt:
     cargo fmt --all

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod inbox;
 pub mod outbox;
 pub mod platform;
+pub mod replay;
 pub mod subjects;
 pub mod telemetry;
 pub mod tenants;

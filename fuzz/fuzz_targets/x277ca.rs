@@ -1,0 +1,6 @@
+//! Any bytes into the x277ca reader: it must return a model or an error, never panic.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = rcm_x12::x277ca::parse_277ca(data);
+});

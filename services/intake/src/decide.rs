@@ -1,0 +1,770 @@
+//! Intake's decisions, without I/O: whether an encounter can be taken (and what it passes on as
+//! findings), and how a claim's state and money move with each event of its life.
+
+use rcm_proto::common::{Encounter, Finding, PersonName, Provider, Severity};
+use rcm_proto::events::envelope::Payload;
+use rcm_proto::events::{ClaimDenied, ClaimPaid, ClaimPartiallyPaid, Remittance};
+use std::fmt;
+
+// ---------------------------------------------------------------------------------------------
+// Taking an encounter
+// ---------------------------------------------------------------------------------------------
+
+/// The encounter cannot be taken: every field at fault, in the order of the encounter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Faults(pub Vec<String>);
+
+impl fmt::Display for Faults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("; "))
+    }
+}
+
+/// Checks an encounter. `Err` lists every field that is missing or malformed (the submitter must
+/// fix them); `Ok` carries the findings later steps decide on (coding, scrubbing), after the ones
+/// the encounter already had (from the FHIR reader).
+pub fn check_encounter(e: &Encounter, max_lines: usize) -> Result<Vec<Finding>, Faults> {
+    let mut faults = Vec::new();
+    let mut need = |ok: bool, msg: &str| {
+        if !ok {
+            faults.push(msg.to_string());
+        }
+    };
+
+    need(!blank(&e.encounter_id), "encounter_id is required");
+
+    let patient = e.patient.clone().unwrap_or_default();
+    let name = patient.name.clone().unwrap_or_default();
+    need(!blank(&name.last), "patient.name.last is required");
+    need(!blank(&name.first), "patient.name.first is required");
+    check_date(&mut faults, "patient.birth_date", &patient.birth_date, true);
+    match patient.gender.trim() {
+        "" => faults.push("patient.gender is required".into()),
+        "F" | "M" | "U" => {}
+        _ => faults.push("patient.gender must be F, M or U".into()),
+    }
+
+    // EHR exports often lack a payer, a member id or the billing provider's NPI: for them these are
+    // findings for later steps to decide on (scrubbing rejects the claim, naming the field), not a
+    // refusal of the whole encounter. A direct submission must carry them.
+    let from_ehr = e.source == "fhir";
+    let mut deferred: Vec<Finding> = Vec::new();
+    let coverage = e.coverage.clone().unwrap_or_default();
+    let billing = e.billing_provider.clone().unwrap_or_default();
+    for (ok, field, msg) in [
+        (
+            !blank(&coverage.payer_id) || !blank(&coverage.payer_name),
+            "coverage.payer",
+            "coverage.payer_id or coverage.payer_name is required",
+        ),
+        (!blank(&coverage.member_id), "coverage.member_id", "coverage.member_id is required"),
+        (!blank(&billing.npi), "billing_provider.npi", "billing_provider.npi is required"),
+        (
+            has_name(&billing),
+            "billing_provider.name",
+            "billing_provider.organization_name or billing_provider.person is required",
+        ),
+    ] {
+        if ok {
+            continue;
+        }
+        if from_ehr {
+            deferred.push(error_finding("INTAKE-REQUIRED-MISSING", field, msg));
+        } else {
+            faults.push(msg.to_string());
+        }
+    }
+    check_date(&mut faults, "coverage.subscriber_birth_date", &coverage.subscriber_birth_date, false);
+
+    check_date(&mut faults, "service_date", &e.service_date, true);
+
+    if e.lines.is_empty() {
+        faults.push("lines: at least one line is required".into());
+    } else if e.lines.len() > max_lines {
+        faults.push(format!("lines: at most {max_lines} lines per claim, got {}", e.lines.len()));
+    }
+    for (i, line) in e.lines.iter().enumerate() {
+        check_date(&mut faults, &format!("lines[{i}].service_date"), &line.service_date, false);
+        check_date(&mut faults, &format!("lines[{i}].service_date_end"), &line.service_date_end, false);
+        if !line.units.trim().is_empty() && !positive_decimal(&line.units) {
+            faults.push(format!("lines[{i}].units is not a positive number"));
+        }
+        if line.charge_cents < 0 {
+            faults.push(format!("lines[{i}].charge_cents is negative"));
+        }
+    }
+    if !faults.is_empty() {
+        return Err(Faults(faults));
+    }
+
+    // The source's findings come first; intake adds its own for fields they do not already cover
+    // (the FHIR reader checks NPIs and payers too).
+    let mut findings = e.findings.clone();
+    let covered: Vec<String> = findings.iter().map(|f| f.field.clone()).collect();
+    findings.extend(deferred.into_iter().filter(|f| !covered.contains(&f.field)));
+    let mut add = |f: Finding| {
+        if !covered.contains(&f.field) {
+            findings.push(f);
+        }
+    };
+    for (field, p) in [
+        ("billing_provider", e.billing_provider.as_ref()),
+        ("rendering_provider", e.rendering_provider.as_ref()),
+        ("referring_provider", e.referring_provider.as_ref()),
+    ] {
+        let Some(p) = p.filter(|p| !blank(&p.npi)) else { continue };
+        match npi_problem(&p.npi) {
+            Some(NpiProblem::Form) => {
+                add(warning("INTAKE-NPI-FORM", &format!("{field}.npi"), &format!("{field}.npi is not 10 digits")))
+            }
+            Some(NpiProblem::CheckDigit) => add(warning(
+                "INTAKE-NPI-CHECK-DIGIT",
+                &format!("{field}.npi"),
+                &format!("{field}.npi fails the NPI check digit"),
+            )),
+            None => {}
+        }
+    }
+    if blank(&coverage.payer_id) {
+        add(warning(
+            "INTAKE-NO-PAYER-ID",
+            "coverage.payer_id",
+            "coverage.payer_id is missing (only the payer name was given)",
+        ));
+    }
+    if e.diagnosis_codes.iter().all(|c| blank(c)) {
+        add(warning(
+            "INTAKE-NO-ICD10",
+            "diagnosis_codes",
+            &format!("no ICD-10-CM diagnosis code; {} source condition(s) for the coder", e.conditions.len()),
+        ));
+    }
+    for (i, line) in e.lines.iter().enumerate() {
+        if blank(&line.procedure_code) {
+            add(warning(
+                "INTAKE-NO-PROCEDURE-CODE",
+                &format!("lines[{i}].procedure_code"),
+                &format!("lines[{i}] has no CPT/HCPCS code"),
+            ));
+        }
+    }
+    Ok(findings)
+}
+
+fn blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
+/// An id as it may appear in a message: a FHIR-style id (`[A-Za-z0-9-.]{1,64}`); anything else is
+/// described, not quoted, in case it holds patient data.
+pub fn printable_id(id: &str) -> String {
+    let ok =
+        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if ok { id.to_string() } else { "(without a printable id)".to_string() }
+}
+
+fn has_name(p: &Provider) -> bool {
+    let person = p.person.as_ref().is_some_and(|n: &PersonName| !blank(&n.last));
+    !blank(&p.organization_name) || person
+}
+
+/// Adds a fault when `value` is required and empty, or set and not a real `YYYY-MM-DD` date.
+fn check_date(faults: &mut Vec<String>, field: &str, value: &str, required: bool) {
+    if value.trim().is_empty() {
+        if required {
+            faults.push(format!("{field} is required"));
+        }
+    } else if parse_date(value).is_none() {
+        faults.push(format!("{field} is not a date"));
+    }
+}
+
+/// A real calendar date written `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+    if s.len() != 10 {
+        return None;
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+fn positive_decimal(s: &str) -> bool {
+    s.trim().parse::<rust_decimal::Decimal>().is_ok_and(|d| d > rust_decimal::Decimal::ZERO)
+}
+
+fn warning(rule: &str, field: &str, message: &str) -> Finding {
+    Finding { rule_id: rule.into(), field: field.into(), message: message.into(), severity: Severity::Warning as i32 }
+}
+
+fn error_finding(rule: &str, field: &str, message: &str) -> Finding {
+    Finding { rule_id: rule.into(), field: field.into(), message: message.into(), severity: Severity::Error as i32 }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NpiProblem {
+    /// Not ten digits.
+    Form,
+    /// Ten digits whose last is not the Luhn check digit over `80840` and the first nine.
+    CheckDigit,
+}
+
+/// What is wrong with an NPI, if anything.
+pub fn npi_problem(npi: &str) -> Option<NpiProblem> {
+    let b = npi.as_bytes();
+    if b.len() != 10 || !b.iter().all(u8::is_ascii_digit) {
+        return Some(NpiProblem::Form);
+    }
+    // Luhn over "80840" + the first nine digits: double every second digit from the right of
+    // the payload (the rightmost payload digit is doubled).
+    let mut sum = 0u32;
+    for (i, d) in b"80840".iter().chain(&b[..9]).rev().enumerate() {
+        let mut v = u32::from(d - b'0');
+        if i % 2 == 0 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    let check = (10 - sum % 10) % 10;
+    if u32::from(b[9] - b'0') == check { None } else { Some(NpiProblem::CheckDigit) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A claim's life
+// ---------------------------------------------------------------------------------------------
+
+/// A claim's state, in the order of its life: a claim only moves to a later one. The derived
+/// order is the rank.
+///
+/// Alternatives sit below the state that follows a correction: `needs_coding` before `coded`
+/// (a coder codes it), `rejected` (by the edits) before `scrubbed`, `rejected_by_payer` before
+/// `accepted`, `denied` and `partially_paid` before `in_denial_queue` (the work item), which
+/// comes before `paid` (an appeal won).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClaimState {
+    Received,
+    NeedsCoding,
+    Coded,
+    Rejected,
+    Scrubbed,
+    Submitted,
+    RejectedByPayer,
+    Accepted,
+    Denied,
+    PartiallyPaid,
+    InDenialQueue,
+    Paid,
+}
+
+impl ClaimState {
+    pub const ALL: [ClaimState; 12] = [
+        ClaimState::Received,
+        ClaimState::NeedsCoding,
+        ClaimState::Coded,
+        ClaimState::Rejected,
+        ClaimState::Scrubbed,
+        ClaimState::Submitted,
+        ClaimState::RejectedByPayer,
+        ClaimState::Accepted,
+        ClaimState::Denied,
+        ClaimState::PartiallyPaid,
+        ClaimState::InDenialQueue,
+        ClaimState::Paid,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ClaimState::Received => "received",
+            ClaimState::NeedsCoding => "needs_coding",
+            ClaimState::Coded => "coded",
+            ClaimState::Rejected => "rejected",
+            ClaimState::Scrubbed => "scrubbed",
+            ClaimState::Submitted => "submitted",
+            ClaimState::RejectedByPayer => "rejected_by_payer",
+            ClaimState::Accepted => "accepted",
+            ClaimState::Denied => "denied",
+            ClaimState::PartiallyPaid => "partially_paid",
+            ClaimState::InDenialQueue => "in_denial_queue",
+            ClaimState::Paid => "paid",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ClaimState> {
+        ClaimState::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Where the pipeline is done with the claim (until someone works it): the demo waits for
+    /// every claim to be in one of these.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ClaimState::NeedsCoding
+                | ClaimState::Rejected
+                | ClaimState::RejectedByPayer
+                | ClaimState::Paid
+                | ClaimState::PartiallyPaid
+                | ClaimState::InDenialQueue
+        )
+    }
+
+    /// The state an event puts a claim in.
+    pub fn of(payload: &Payload) -> ClaimState {
+        match payload {
+            Payload::EncounterReceived(_) => ClaimState::Received,
+            Payload::ClaimCoded(_) => ClaimState::Coded,
+            Payload::ClaimNeedsCoding(_) => ClaimState::NeedsCoding,
+            Payload::ClaimScrubbed(_) => ClaimState::Scrubbed,
+            Payload::ClaimRejected(_) => ClaimState::Rejected,
+            Payload::ClaimSubmitted(_) => ClaimState::Submitted,
+            Payload::ClaimAccepted(_) => ClaimState::Accepted,
+            Payload::ClaimRejectedByPayer(_) => ClaimState::RejectedByPayer,
+            Payload::ClaimPaid(_) => ClaimState::Paid,
+            Payload::ClaimPartiallyPaid(_) => ClaimState::PartiallyPaid,
+            Payload::ClaimDenied(_) => ClaimState::Denied,
+            Payload::DenialQueued(_) => ClaimState::InDenialQueue,
+        }
+    }
+}
+
+impl fmt::Display for ClaimState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A claim's money, in cents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Money {
+    pub billed_cents: i64,
+    pub paid_cents: i64,
+    pub adjusted_cents: i64,
+    pub patient_responsibility_cents: i64,
+}
+
+/// What the history keeps of a claim between events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRecord {
+    pub state: ClaimState,
+    pub money: Money,
+    /// The payer denied it at least once.
+    pub denied: bool,
+}
+
+/// A claim after one more event: its record, and whether the event moved its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub record: ClaimRecord,
+    pub moved: bool,
+}
+
+/// Applies an event to a claim (`None`: the first event seen for it). The state moves only
+/// forward: an event for an earlier state (late, or delivered again) is recorded in the history
+/// but leaves the state. Money follows the events that state it: billed from `ClaimCoded` or
+/// `ClaimSubmitted`, paid, adjusted (the sum of the adjustments) and patient responsibility from
+/// the latest remittance.
+pub fn apply(current: Option<&ClaimRecord>, payload: &Payload) -> Applied {
+    let event_state = ClaimState::of(payload);
+    let mut record =
+        current.cloned().unwrap_or(ClaimRecord { state: event_state, money: Money::default(), denied: false });
+    let moved = current.is_none_or(|c| event_state > c.state);
+    if moved {
+        record.state = event_state;
+    }
+    match payload {
+        Payload::ClaimCoded(e) => {
+            if let Some(c) = &e.claim {
+                record.money.billed_cents = c.total_charge_cents;
+            }
+        }
+        Payload::ClaimSubmitted(e) => record.money.billed_cents = e.total_charge_cents,
+        Payload::ClaimPaid(ClaimPaid { remittance })
+        | Payload::ClaimPartiallyPaid(ClaimPartiallyPaid { remittance }) => {
+            if let Some(r) = remittance {
+                set_remittance(&mut record.money, r);
+            }
+        }
+        Payload::ClaimDenied(e) => {
+            record.denied = true;
+            if let Some(r) = &e.remittance {
+                set_remittance(&mut record.money, r);
+            }
+        }
+        _ => {}
+    }
+    Applied { record, moved }
+}
+
+fn set_remittance(money: &mut Money, r: &Remittance) {
+    money.paid_cents = r.paid_cents;
+    money.adjusted_cents = r.adjustments.iter().map(|a| a.amount_cents).sum();
+    money.patient_responsibility_cents = r.patient_responsibility_cents;
+}
+
+/// A short line about an event for the history: rule ids, control numbers, file names and
+/// amounts, never patient data.
+pub fn detail(payload: &Payload) -> String {
+    fn rules(findings: &[Finding]) -> String {
+        let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+        if ids.is_empty() { "no findings".into() } else { ids.join(", ") }
+    }
+    match payload {
+        Payload::EncounterReceived(e) => {
+            let enc = e.encounter.clone().unwrap_or_default();
+            let source = if enc.source.is_empty() { "unknown" } else { enc.source.as_str() };
+            format!("encounter {} from {source}; {} line(s)", enc.encounter_id, enc.lines.len())
+        }
+        Payload::ClaimCoded(e) => {
+            let c = e.claim.clone().unwrap_or_default();
+            format!("{} line(s), total {} cents", c.lines.len(), c.total_charge_cents)
+        }
+        Payload::ClaimNeedsCoding(e) => format!("needs coding: {}", rules(&e.findings)),
+        Payload::ClaimScrubbed(e) => format!("passed the edits; warnings: {}", rules(&e.warnings)),
+        Payload::ClaimRejected(e) => format!("failed the edits: {}", rules(&e.findings)),
+        Payload::ClaimSubmitted(e) => format!(
+            "batch {} file {} ICN {}; {} cents",
+            e.batch_id, e.file_name, e.interchange_control_number, e.total_charge_cents
+        ),
+        Payload::ClaimAccepted(e) => format!("payer claim {} in {}", e.payer_claim_control_number, e.ack_file),
+        Payload::ClaimRejectedByPayer(e) => format!("rejected in {}: {}", e.ack_file, rules(&e.reasons)),
+        Payload::ClaimPaid(ClaimPaid { remittance })
+        | Payload::ClaimPartiallyPaid(ClaimPartiallyPaid { remittance })
+        | Payload::ClaimDenied(ClaimDenied { remittance }) => {
+            let r = remittance.clone().unwrap_or_default();
+            let carcs: Vec<String> = r.adjustments.iter().map(|a| format!("{}-{}", a.group, a.reason)).collect();
+            format!(
+                "CLP02 {} paid {} cents, patient {} cents, adjustments [{}] in {}",
+                r.claim_status,
+                r.paid_cents,
+                r.patient_responsibility_cents,
+                carcs.join(" "),
+                r.era_file
+            )
+        }
+        Payload::DenialQueued(e) => format!("work item {} ({}, priority {})", e.work_item_id, e.category, e.priority),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcm_proto::common::{Address, Coverage, Patient, ServiceLine, SourceCode};
+    use rcm_proto::events::{Adjustment, ClaimCoded, ClaimSubmitted, DenialQueued, EncounterReceived};
+
+    fn complete() -> Encounter {
+        Encounter {
+            encounter_id: "E-1".into(),
+            patient: Some(Patient {
+                patient_id: "P-1".into(),
+                name: Some(PersonName { last: "Doe".into(), first: "Jan".into(), ..Default::default() }),
+                birth_date: "1980-02-29".into(),
+                gender: "F".into(),
+                address: Some(Address::default()),
+            }),
+            coverage: Some(Coverage { payer_id: "87726".into(), member_id: "M1".into(), ..Default::default() }),
+            billing_provider: Some(Provider {
+                npi: "1234567893".into(),
+                organization_name: "Clinic".into(),
+                ..Default::default()
+            }),
+            service_date: "2026-03-02".into(),
+            diagnosis_codes: vec!["E119".into()],
+            lines: vec![ServiceLine { procedure_code: "99213".into(), units: "1".into(), ..Default::default() }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_encounter_is_taken_without_findings() {
+        // Given a complete encounter with valid NPI, payer id, diagnosis and procedure code
+        // When it is checked
+        let findings = check_encounter(&complete(), 50);
+        // Then it is taken with nothing to say
+        assert_eq!(findings, Ok(vec![]));
+    }
+
+    #[test]
+    fn an_empty_encounter_names_every_missing_field() {
+        // Given an encounter with nothing in it
+        // When it is checked
+        let faults = check_encounter(&Encounter::default(), 50).unwrap_err();
+        // Then every required field is named, in order
+        assert_eq!(
+            faults.0,
+            vec![
+                "encounter_id is required",
+                "patient.name.last is required",
+                "patient.name.first is required",
+                "patient.birth_date is required",
+                "patient.gender is required",
+                "coverage.payer_id or coverage.payer_name is required",
+                "coverage.member_id is required",
+                "billing_provider.npi is required",
+                "billing_provider.organization_name or billing_provider.person is required",
+                "service_date is required",
+                "lines: at least one line is required",
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_values_are_faults_with_their_index() {
+        // Given bad dates, a bad gender, bad units and a negative charge
+        let mut e = complete();
+        e.patient.as_mut().unwrap().birth_date = "1980-02-30".into();
+        e.patient.as_mut().unwrap().gender = "X".into();
+        e.lines.push(ServiceLine {
+            service_date: "03/02/2026".into(),
+            units: "-1".into(),
+            charge_cents: -5,
+            ..Default::default()
+        });
+        // When it is checked
+        let faults = check_encounter(&e, 50).unwrap_err();
+        // Then each is named, and the message joins them
+        assert_eq!(
+            faults.to_string(),
+            "patient.birth_date is not a date; patient.gender must be F, M or U; lines[1].service_date is not a date; \
+             lines[1].units is not a positive number; lines[1].charge_cents is negative"
+        );
+    }
+
+    #[test]
+    fn a_person_billing_provider_and_a_payer_name_are_enough() {
+        // Given a billing provider that is a person and coverage with only a payer name
+        let mut e = complete();
+        e.billing_provider = Some(Provider {
+            npi: "1234567893".into(),
+            person: Some(PersonName { last: "Smith".into(), ..Default::default() }),
+            ..Default::default()
+        });
+        e.coverage = Some(Coverage { payer_name: "Acme Health".into(), member_id: "M1".into(), ..Default::default() });
+        // When it is checked
+        let findings = check_encounter(&e, 50).unwrap();
+        // Then it is taken, with the missing payer id as a finding
+        assert_eq!(findings.iter().map(|f| f.rule_id.as_str()).collect::<Vec<_>>(), vec!["INTAKE-NO-PAYER-ID"]);
+    }
+
+    #[test]
+    fn too_many_lines_are_a_fault() {
+        let mut e = complete();
+        e.lines = vec![e.lines[0].clone(); 3];
+        assert_eq!(check_encounter(&e, 2).unwrap_err().0, vec!["lines: at most 2 lines per claim, got 3"]);
+    }
+
+    #[test]
+    fn what_later_steps_decide_passes_as_findings() {
+        // Given a bad billing NPI check digit, a rendering NPI of the wrong length, no ICD-10-CM
+        // code (only a SNOMED condition), a line without a procedure code, and a finding from the
+        // FHIR reader
+        let mut e = complete();
+        e.billing_provider.as_mut().unwrap().npi = "1234567890".into();
+        e.rendering_provider = Some(Provider { npi: "12345".into(), ..Default::default() });
+        e.diagnosis_codes.clear();
+        e.conditions.push(SourceCode {
+            system: "http://snomed.info/sct".into(),
+            code: "44054006".into(),
+            ..Default::default()
+        });
+        e.lines[0].procedure_code.clear();
+        e.findings.push(warning("FHIR-X", "bundle", "from the reader"));
+        // When it is checked
+        let findings = check_encounter(&e, 50).unwrap();
+        // Then it is taken, and each is a warning naming its field, after the reader's
+        let got: Vec<(&str, &str)> = findings.iter().map(|f| (f.rule_id.as_str(), f.field.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("FHIR-X", "bundle"),
+                ("INTAKE-NPI-CHECK-DIGIT", "billing_provider.npi"),
+                ("INTAKE-NPI-FORM", "rendering_provider.npi"),
+                ("INTAKE-NO-ICD10", "diagnosis_codes"),
+                ("INTAKE-NO-PROCEDURE-CODE", "lines[0].procedure_code"),
+            ]
+        );
+        assert!(findings[1..].iter().all(|f| f.severity == Severity::Warning as i32));
+    }
+
+    #[test]
+    fn the_sources_findings_are_not_repeated() {
+        // Given an encounter whose source (the FHIR reader) already found the billing NPI bad
+        let mut e = complete();
+        e.billing_provider.as_mut().unwrap().npi = "1234567890".into();
+        e.findings.push(warning("intake.npi_check_digit", "billing_provider.npi", "from the reader"));
+        // When it is checked
+        let findings = check_encounter(&e, 50).unwrap();
+        // Then intake does not add its own finding for the same field
+        assert_eq!(findings.iter().map(|f| f.rule_id.as_str()).collect::<Vec<_>>(), vec!["intake.npi_check_digit"]);
+    }
+
+    #[test]
+    fn only_id_shaped_ids_are_printed() {
+        assert_eq!(printable_id("e1-2.3"), "e1-2.3");
+        assert_eq!(printable_id("Jane Doe"), "(without a printable id)");
+        assert_eq!(printable_id(""), "(without a printable id)");
+    }
+
+    #[test]
+    fn npi_check_digits() {
+        // Given known valid NPIs (the CMS example 1234567893 among them)
+        for ok in ["1234567893", "1245319599", "1003000126", "1679576722"] {
+            assert_eq!(npi_problem(ok), None, "{ok}");
+        }
+        // And NPIs with a wrong last digit, or not ten digits
+        for bad in ["1234567890", "1234567894", "1245319598"] {
+            assert_eq!(npi_problem(bad), Some(NpiProblem::CheckDigit), "{bad}");
+        }
+        for bad in ["", "123456789", "12345678931", "123456789X", " 234567893"] {
+            assert_eq!(npi_problem(bad), Some(NpiProblem::Form), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dates_must_be_real_iso_dates() {
+        assert!(parse_date("2024-02-29").is_some());
+        for bad in ["2023-02-29", "2024-2-1", "20240201", "2024-02-01T00:00:00", ""] {
+            assert!(parse_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    fn coded(total: i64) -> Payload {
+        Payload::ClaimCoded(ClaimCoded {
+            claim: Some(rcm_proto::common::Claim { total_charge_cents: total, ..Default::default() }),
+            findings: vec![],
+        })
+    }
+
+    fn paid(paid: i64, pr: i64, adjustments: &[i64]) -> Remittance {
+        Remittance {
+            claim_status: "1".into(),
+            paid_cents: paid,
+            patient_responsibility_cents: pr,
+            adjustments: adjustments
+                .iter()
+                .map(|a| Adjustment { group: "CO".into(), reason: "45".into(), amount_cents: *a })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_event_has_its_state_and_ranks_follow_the_pipeline() {
+        // Given the events of a claim's life in order
+        let life = [
+            (Payload::EncounterReceived(EncounterReceived::default()), "received"),
+            (coded(1), "coded"),
+            (Payload::ClaimScrubbed(Default::default()), "scrubbed"),
+            (Payload::ClaimSubmitted(Default::default()), "submitted"),
+            (Payload::ClaimAccepted(Default::default()), "accepted"),
+            (Payload::ClaimDenied(Default::default()), "denied"),
+            (Payload::DenialQueued(Default::default()), "in_denial_queue"),
+            (Payload::ClaimPaid(Default::default()), "paid"),
+        ];
+        // Then each maps to its state and each state ranks above the one before
+        for w in life.windows(2) {
+            assert!(ClaimState::of(&w[0].0) < ClaimState::of(&w[1].0), "{} < {}", w[0].1, w[1].1);
+        }
+        for (p, name) in &life {
+            assert_eq!(ClaimState::of(p).name(), *name);
+        }
+        assert_eq!(ClaimState::of(&Payload::ClaimNeedsCoding(Default::default())), ClaimState::NeedsCoding);
+        assert_eq!(ClaimState::of(&Payload::ClaimRejected(Default::default())), ClaimState::Rejected);
+        assert_eq!(ClaimState::of(&Payload::ClaimRejectedByPayer(Default::default())), ClaimState::RejectedByPayer);
+        assert_eq!(ClaimState::of(&Payload::ClaimPartiallyPaid(Default::default())), ClaimState::PartiallyPaid);
+        for s in ClaimState::ALL {
+            assert_eq!(ClaimState::from_name(s.name()), Some(s));
+        }
+        // Corrections move forward: coded after needs_coding, scrubbed after rejected
+        assert!(ClaimState::NeedsCoding < ClaimState::Coded);
+        assert!(ClaimState::Rejected < ClaimState::Scrubbed);
+        assert!(ClaimState::RejectedByPayer < ClaimState::Accepted);
+        assert!(ClaimState::PartiallyPaid < ClaimState::InDenialQueue);
+    }
+
+    #[test]
+    fn final_states() {
+        let finals: Vec<&str> = ClaimState::ALL.into_iter().filter(|s| s.is_final()).map(ClaimState::name).collect();
+        assert_eq!(
+            finals,
+            vec!["needs_coding", "rejected", "rejected_by_payer", "partially_paid", "in_denial_queue", "paid"]
+        );
+    }
+
+    #[test]
+    fn the_state_moves_forward_only() {
+        // Given a claim already paid
+        let first = apply(None, &Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(8000, 2000, &[3000])) }));
+        assert!(first.moved);
+        assert_eq!(first.record.state, ClaimState::Paid);
+        // When a late ClaimCoded arrives
+        let late = apply(Some(&first.record), &coded(13000));
+        // Then the state stays paid, the billed amount is taken, and the move is reported as none
+        assert!(!late.moved);
+        assert_eq!(late.record.state, ClaimState::Paid);
+        assert_eq!(
+            late.record.money,
+            Money { billed_cents: 13000, paid_cents: 8000, adjusted_cents: 3000, patient_responsibility_cents: 2000 }
+        );
+        // And the same state again does not count as a move
+        let again =
+            apply(Some(&late.record), &Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(8000, 2000, &[3000])) }));
+        assert!(!again.moved);
+        assert_eq!(again.record, late.record);
+    }
+
+    #[test]
+    fn money_follows_the_events_that_state_it() {
+        // Given a received claim
+        let r = apply(None, &Payload::EncounterReceived(Default::default())).record;
+        assert_eq!(r.money, Money::default());
+        // When it is coded, submitted, denied and queued
+        let r = apply(Some(&r), &coded(12000)).record;
+        assert_eq!(r.money.billed_cents, 12000);
+        let r = apply(
+            Some(&r),
+            &Payload::ClaimSubmitted(ClaimSubmitted { total_charge_cents: 12500, ..Default::default() }),
+        )
+        .record;
+        assert_eq!(r.money.billed_cents, 12500);
+        let r =
+            apply(Some(&r), &Payload::ClaimDenied(ClaimDenied { remittance: Some(paid(0, 0, &[12500, -500])) })).record;
+        let r = apply(Some(&r), &Payload::DenialQueued(DenialQueued::default())).record;
+        // Then the money and the denial are kept
+        assert_eq!(r.state, ClaimState::InDenialQueue);
+        assert!(r.denied);
+        assert_eq!(
+            r.money,
+            Money { billed_cents: 12500, paid_cents: 0, adjusted_cents: 12000, patient_responsibility_cents: 0 }
+        );
+    }
+
+    #[test]
+    fn details_carry_ids_and_amounts() {
+        let d = detail(&Payload::ClaimRejected(rcm_proto::events::ClaimRejected {
+            patient_control_number: "abc".into(),
+            findings: vec![warning("SCRUB-NPI-CHECK-DIGIT", "billing_provider.npi", "x")],
+        }));
+        assert_eq!(d, "failed the edits: SCRUB-NPI-CHECK-DIGIT");
+        let d = detail(&Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(100, 20, &[30])) }));
+        assert_eq!(d, "CLP02 1 paid 100 cents, patient 20 cents, adjustments [CO-45] in ");
+        assert_eq!(detail(&coded(500)), "0 line(s), total 500 cents");
+    }
+
+    #[test]
+    fn ehr_encounters_missing_payer_or_npi_pass_with_findings() {
+        // Given an encounter from a FHIR export with no member id and no billing NPI
+        let mut e = complete();
+        e.source = "fhir".into();
+        e.coverage.as_mut().unwrap().member_id.clear();
+        e.billing_provider.as_mut().unwrap().npi.clear();
+        // When intake checks it
+        let findings = check_encounter(&e, 50).expect("taken, with findings");
+        // Then both gaps are error findings naming the field, for scrubbing to act on
+        let fields: Vec<_> =
+            findings.iter().filter(|f| f.rule_id == "INTAKE-REQUIRED-MISSING").map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["coverage.member_id", "billing_provider.npi"]);
+        // And the same encounter submitted directly is refused
+        e.source = "grpc".into();
+        assert!(check_encounter(&e, 50).is_err());
+    }
+}

@@ -1,0 +1,62 @@
+//! The claim history consumer: every event of the tenant, through one consumer (`intake__all`).
+
+use crate::decide::{self, ClaimState};
+use crate::error::Error;
+use crate::store::{self, ClaimRow, HistoryRow};
+use rcm_runtime::{Ctx, HandlerError};
+use tracing::{debug, info};
+use uuid::Uuid;
+
+/// What the handlers share (nothing yet).
+pub struct State;
+
+/// Appends the event to its claim's history and moves the claim's state forward, with its money.
+pub async fn on_any_event(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerError> {
+    let env = ctx.envelope().clone();
+    let bad = |reason| HandlerError::from(Error::BadEvent { event_id: env.event_id.clone(), reason });
+    let Some(payload) = env.payload.as_ref() else { return Err(bad("the event has no payload")) };
+    if env.claim_id.is_empty() {
+        debug!(event_id = %env.event_id, event_type = %env.event_type, "event without a claim; not in any history");
+        return Ok(());
+    }
+    let event_id = Uuid::parse_str(&env.event_id).map_err(|_| bad("the event id is not a UUID"))?;
+    let at = env
+        .occurred_at
+        .as_ref()
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+        .unwrap_or_else(|| ctx.now());
+    let event_state = ClaimState::of(payload);
+    let detail = decide::detail(payload);
+    let tenant = env.tenant_id.clone();
+    let claim_id = env.claim_id.clone();
+
+    let conn = ctx.db();
+    let entry = HistoryRow {
+        tenant_id: tenant.clone(),
+        claim_id: claim_id.clone(),
+        state: event_state.name().to_string(),
+        at,
+        event_type: env.event_type.clone(),
+        event_id,
+        producer: env.producer.clone(),
+        detail: detail.clone(),
+    };
+    if !store::append_history(conn, &entry).await? {
+        debug!(%claim_id, %event_id, "event already in the history");
+        return Ok(());
+    }
+    store::lock_claim(conn, &tenant, &claim_id).await?;
+    let current = store::claim(&mut *conn, &tenant, &claim_id).await?;
+    let applied = decide::apply(current.as_ref().map(|c| &c.record), payload);
+    let row = match (current, applied.moved) {
+        (Some(c), false) => ClaimRow { record: applied.record, ..c },
+        _ => ClaimRow { record: applied.record, state_at: at, state_event_id: event_id, detail },
+    };
+    store::upsert_claim(conn, &tenant, &claim_id, &row, at).await?;
+    if applied.moved {
+        info!(%claim_id, state = %row.record.state, event_type = %env.event_type, "claim state moved");
+    } else {
+        info!(%claim_id, state = %row.record.state, event_type = %env.event_type, "claim state kept (event for an earlier state)");
+    }
+    Ok(())
+}

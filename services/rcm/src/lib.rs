@@ -1,0 +1,5 @@
+//! The library behind the `rcm` binary: which services to run, the demo, replay commands.
+
+pub mod demo;
+pub mod sandbox;
+pub mod services;
