@@ -234,9 +234,11 @@ pub fn to_x12_claim(c: &pb::Claim) -> Result<x837p::Claim, MapError> {
         address: sub_address,
         demographics: sub_demographics,
     };
+    let payer_id = required(&cov.payer_id, "coverage.payer_id")?;
+    // NM103 is required; a payer known only by its id is named by it.
     let payer = x837p::Payer {
-        name: required(&cov.payer_name, "coverage.payer_name")?,
-        id: required(&cov.payer_id, "coverage.payer_id")?,
+        name: opt_clean(&cov.payer_name).unwrap_or_else(|| payer_id.clone()),
+        id: payer_id,
         address: None,
     };
 
@@ -805,6 +807,13 @@ mod tests {
             let e = to_x12_claim(&c).unwrap_err();
             assert_eq!(e.field, field);
         }
+    }
+
+    #[test]
+    fn a_payer_without_a_name_is_named_by_its_id() {
+        let mut c = claim();
+        c.coverage.as_mut().unwrap().payer_name.clear();
+        assert_eq!(to_x12_claim(&c).unwrap().payer.name, "BCBS01");
     }
 
     #[test]
