@@ -1,0 +1,243 @@
+//! The denials service against the real NATS (JetStream) and Postgres: a denied claim becomes one
+//! work item with the right category and a `DenialQueued` event, however often its event comes; a
+//! partially paid claim is queued for its denied part; paid claims only count for the report; the
+//! gRPC queue lists the highest priority first.
+
+use futures::StreamExt;
+use rcm_denials::decide::Outcome;
+use rcm_proto::common::ClaimRef;
+use rcm_proto::denials::ListWorkQueueRequest;
+use rcm_proto::denials::denials_service_client::DenialsServiceClient;
+use rcm_proto::events::{
+    Adjustment, ClaimDenied, ClaimPaid, ClaimPartiallyPaid, Envelope, Remittance, envelope::Payload,
+};
+use rcm_runtime::config::Config;
+use rcm_runtime::envelope::{self, Origin};
+use rcm_runtime::ids::Determinism;
+use rcm_runtime::{EventType, Platform, db};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const TENANT: &str = "alpha";
+
+struct Harness {
+    config: Config,
+    platform: Platform,
+}
+
+impl Harness {
+    async fn new() -> Harness {
+        let id = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+        let mut config = Config {
+            subject_prefix: id.clone(),
+            database_prefix: format!("{id}_"),
+            tenants: vec![TENANT.into()],
+            ..Config::default()
+        };
+        config.consumer.backoff_ms = vec![50];
+        config.consumer.max_deliver = 4;
+        config.outbox.poll_ms = 50;
+        let platform = Platform::connect(config.clone(), Determinism::default())
+            .await
+            .expect("NATS and Postgres are running (just up)");
+        platform.add_tenant(TENANT, "Alpha").await.unwrap();
+        Harness { config, platform }
+    }
+
+    /// An event as remittance would emit it.
+    fn event(&self, claim: &str, correlation: &str, payload: Payload) -> Envelope {
+        let origin = Origin {
+            tenant: TENANT.into(),
+            claim_id: claim.into(),
+            correlation_id: correlation.into(),
+            causation_id: uuid::Uuid::now_v7().to_string(),
+        };
+        envelope::new_envelope(&self.platform.det, "remittance", &origin, payload)
+    }
+
+    async fn publish(&self, env: &Envelope, msg_id_override: Option<&str>) {
+        let mut out = envelope::encode(self.platform.bus.subjects(), env, None).unwrap();
+        if let Some(id) = msg_id_override {
+            out.headers[0].1 = id.to_string();
+        }
+        self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
+    }
+
+    /// Every event of one type in the tenant's stream, read with an ephemeral consumer.
+    async fn events(&self, t: EventType) -> Vec<Envelope> {
+        let stream = self.platform.bus.stream(TENANT).await.unwrap();
+        let consumer = stream
+            .create_consumer(async_nats::jetstream::consumer::pull::Config {
+                filter_subject: self.platform.bus.subjects().event(TENANT, t),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let msgs: Vec<_> = consumer
+            .fetch()
+            .max_messages(100)
+            .expires(Duration::from_secs(1))
+            .messages()
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        msgs.into_iter().map(|m| envelope::decode(&m.unwrap().payload).unwrap()).collect()
+    }
+
+    async fn cleanup(self) {
+        self.platform.bus.delete_stream(TENANT).await.unwrap();
+        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
+            db::drop_database(&self.config.database_url, &name).await.unwrap();
+        }
+    }
+}
+
+async fn wait_for<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..600 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+fn adj(group: &str, reason: &str, amount_cents: i64) -> Adjustment {
+    Adjustment { group: group.into(), reason: reason.into(), amount_cents }
+}
+
+fn remittance(icn: &str, status: &str, charge: i64, paid: i64, pr: i64, adjustments: Vec<Adjustment>) -> Remittance {
+    Remittance {
+        payer_claim_control_number: icn.into(),
+        claim_status: status.into(),
+        charge_cents: charge,
+        paid_cents: paid,
+        patient_responsibility_cents: pr,
+        adjustments,
+        remark_codes: vec![],
+        era_file: "era-0001.835".into(),
+        payment_trace: "EFT0001".into(),
+    }
+}
+
+fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+#[tokio::test]
+async fn denials_are_classified_queued_once_and_listed_by_priority() {
+    let h = Harness::new().await;
+    let shutdown = CancellationToken::new();
+    let mut routes = tonic::service::RoutesBuilder::default();
+    let tasks = rcm_denials::start(&h.platform, &mut routes, shutdown.clone()).await.unwrap();
+    let addr = free_addr();
+    let server =
+        tokio::spawn(rcm_runtime::grpc::serve(addr, routes, &["rcm.denials.v1.DenialsService"], shutdown.clone()));
+
+    // Given: c1 denied for missing information ($500, CO-16 with M51), delivered three times (the same
+    // event twice, and once more under a new event id as a re-posting would); c2 partially paid with
+    // one line denied for authorization ($200, CO-197); c3 paid.
+    let mut r1 = remittance("ICN-1", "4", 50_000, 0, 0, vec![adj("CO", "16", 50_000)]);
+    r1.remark_codes = vec!["M51".into()];
+    let c1 = h.event("c1", "corr-1", Payload::ClaimDenied(ClaimDenied { remittance: Some(r1.clone()) }));
+    let c1_again = h.event("c1", "corr-1", Payload::ClaimDenied(ClaimDenied { remittance: Some(r1) }));
+    let r2 = remittance(
+        "ICN-2",
+        "1",
+        30_000,
+        6_000,
+        2_000,
+        vec![adj("CO", "45", 2_000), adj("PR", "3", 2_000), adj("CO", "197", 20_000)],
+    );
+    let c2 = h.event("c2", "corr-2", Payload::ClaimPartiallyPaid(ClaimPartiallyPaid { remittance: Some(r2) }));
+    let r3 = remittance("ICN-3", "1", 10_000, 8_000, 0, vec![adj("CO", "45", 2_000)]);
+    let c3 = h.event("c3", "corr-3", Payload::ClaimPaid(ClaimPaid { remittance: Some(r3) }));
+    h.publish(&c1, None).await;
+    h.publish(&c1, Some("another-msg-id")).await;
+    h.publish(&c1_again, None).await;
+    h.publish(&c2, None).await;
+    h.publish(&c3, None).await;
+
+    // When the service has handled every event and published what it emitted
+    let pool =
+        db::connect(&h.config.database_url, &db::database_name(&h.config.database_prefix, "denials"), 2).await.unwrap();
+    wait_for("every event handled", || async { count(&pool, "SELECT count(*) FROM inbox").await == 4 }).await;
+    wait_for("the outbox to drain", || async { rcm_runtime::outbox::pending(&pool).await.unwrap() == 0 }).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Then: one work item per denied remittance, and one DenialQueued each, in the claim's chain
+    let items: Vec<(String, String, i32, i64, Vec<String>)> = sqlx::query_as(
+        "SELECT claim_id, category, priority, denied_cents, reason_codes FROM work_items ORDER BY claim_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        items,
+        vec![
+            ("c1".into(), "missing_information".into(), 450, 50_000, vec!["CO-16".into(), "M51".into()]),
+            ("c2".into(), "authorization".into(), 100, 20_000, vec!["CO-197".into()]),
+        ]
+    );
+    let queued = h.events(EventType::DenialQueued).await;
+    assert_eq!(queued.len(), 2, "one DenialQueued per work item");
+    let q1 = queued.iter().find(|e| e.claim_id == "c1").expect("c1 queued");
+    assert_eq!(q1.correlation_id, "corr-1");
+    assert_eq!(q1.causation_id, c1.event_id);
+    assert_eq!(q1.producer, "denials");
+    let Some(Payload::DenialQueued(d)) = &q1.payload else { panic!("not a DenialQueued") };
+    assert_eq!((d.category.as_str(), d.priority), ("missing_information", 450));
+    let (work_item_id,): (uuid::Uuid,) =
+        sqlx::query_as("SELECT work_item_id FROM work_items WHERE claim_id = 'c1'").fetch_one(&pool).await.unwrap();
+    assert_eq!(d.work_item_id, work_item_id.to_string());
+
+    // The report counts every adjudication: 3 claims, 1 denied, 1 paid on the first pass.
+    let report = rcm_denials::store::report(&pool, TENANT, None).await.unwrap();
+    assert_eq!(report.adjudicated_claims, 3);
+    assert_eq!(report.denied_claims, 1);
+    assert_eq!(report.partially_paid_claims, 1);
+    assert_eq!(report.first_pass_yield(), Some(1.0 / 3.0));
+    let adjs = rcm_denials::store::adjudications(&pool, TENANT, None).await.unwrap();
+    assert_eq!(adjs.iter().filter(|a| a.outcome == Outcome::Denied).count(), 1);
+
+    // gRPC: the queue, highest priority first; each claim's status.
+    let mut client = DenialsServiceClient::connect(format!("http://{addr}")).await.unwrap();
+    let queue = client
+        .list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10 })
+        .await
+        .unwrap()
+        .into_inner();
+    let order: Vec<(&str, i32)> = queue.items.iter().map(|w| (w.claim_id.as_str(), w.priority)).collect();
+    assert_eq!(order, vec![("c1", 450), ("c2", 100)]);
+    assert_eq!(queue.items[0].status, "open");
+    assert_eq!(queue.items[0].denied_cents, 50_000);
+    let one = client.list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 1 }).await.unwrap();
+    assert_eq!(one.into_inner().items.len(), 1);
+    let status = |claim: &str| ClaimRef { tenant_id: TENANT.into(), claim_id: claim.into() };
+    let s1 = client.get_claim_status(status("c1")).await.unwrap().into_inner();
+    assert_eq!(s1.state, "denial_queued");
+    assert!(s1.detail.contains("missing_information") && s1.detail.contains("500.00"), "{}", s1.detail);
+    let s3 = client.get_claim_status(status("c3")).await.unwrap().into_inner();
+    assert_eq!(s3.state, "no_denial");
+    let missing = client.get_claim_status(status("nope")).await.unwrap_err();
+    assert_eq!(missing.code(), tonic::Code::NotFound);
+    let bad = client.list_work_queue(ListWorkQueueRequest { tenant_id: "Not A Tenant".into(), limit: 1 }).await;
+    assert_eq!(bad.unwrap_err().code(), tonic::Code::InvalidArgument);
+
+    shutdown.cancel();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    server.await.unwrap().unwrap();
+    pool.close().await;
+    h.cleanup().await;
+}

@@ -1,0 +1,149 @@
+//! What the remittance tests share: a platform on the real NATS and Postgres under a unique subject
+//! and database prefix, with a temporary data directory and tenant `alpha`.
+
+#![allow(dead_code)]
+
+use futures::StreamExt;
+use rcm_proto::common::ServiceLine;
+use rcm_proto::events::{ClaimSubmitted, Envelope, envelope::Payload};
+use rcm_runtime::config::Config;
+use rcm_runtime::envelope::{self, Origin};
+use rcm_runtime::ids::Determinism;
+use rcm_runtime::{EventType, Platform, db};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const TENANT: &str = "alpha";
+
+pub struct Harness {
+    pub config: Config,
+    pub platform: Platform,
+    pub data_dir: PathBuf,
+}
+
+impl Harness {
+    pub async fn new() -> Harness {
+        let id = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+        let data_dir = std::env::temp_dir().join(format!("rcm-remittance-{id}"));
+        let mut config = Config {
+            subject_prefix: id.clone(),
+            database_prefix: format!("{id}_"),
+            tenants: vec![TENANT.into()],
+            data_dir: data_dir.clone(),
+            ..Config::default()
+        };
+        config.consumer.backoff_ms = vec![50];
+        config.consumer.max_deliver = 4;
+        config.outbox.poll_ms = 50;
+        config.services.insert("remittance".into(), serde_json::json!({ "poll_interval_ms": 100 }));
+        let platform = Platform::connect(config.clone(), Determinism::default())
+            .await
+            .expect("NATS and Postgres are running (just up)");
+        platform.add_tenant(TENANT, "Alpha").await.unwrap();
+        Harness { config, platform, data_dir }
+    }
+
+    pub fn inbound(&self) -> PathBuf {
+        self.config.tenant_dir(TENANT).join("inbound")
+    }
+
+    /// Drops a file into inbound whole (written beside it, then renamed).
+    pub async fn drop_file(&self, name: &str, content: &[u8]) {
+        let dir = self.inbound();
+        tokio::fs::create_dir_all(&dir).await.unwrap();
+        let tmp = dir.join(format!("{name}.part"));
+        tokio::fs::write(&tmp, content).await.unwrap();
+        tokio::fs::rename(&tmp, dir.join(name)).await.unwrap();
+    }
+
+    /// Publishes a claim's ClaimSubmitted as submission would; returns it.
+    pub async fn submit(&self, claim: &str, pcn: &str, lines: &[(&str, &str, i64)]) -> Envelope {
+        let origin = Origin {
+            tenant: TENANT.into(),
+            claim_id: claim.into(),
+            correlation_id: format!("corr-{claim}"),
+            causation_id: uuid::Uuid::now_v7().to_string(),
+        };
+        let lines: Vec<ServiceLine> = lines
+            .iter()
+            .map(|(id, code, cents)| ServiceLine {
+                line_id: id.to_string(),
+                procedure_code: code.to_string(),
+                units: "1".into(),
+                charge_cents: *cents,
+                service_date: "2024-03-01".into(),
+                ..ServiceLine::default()
+            })
+            .collect();
+        let payload = Payload::ClaimSubmitted(ClaimSubmitted {
+            patient_control_number: pcn.into(),
+            payer_id: "ACME01".into(),
+            total_charge_cents: lines.iter().map(|l| l.charge_cents).sum(),
+            batch_id: "batch-1".into(),
+            file_name: "837-batch-1.x12".into(),
+            interchange_control_number: 1,
+            transaction_control_number: "0001".into(),
+            lines,
+        });
+        let env = envelope::new_envelope(&self.platform.det, "submission", &origin, payload);
+        let out = envelope::encode(self.platform.bus.subjects(), &env, None).unwrap();
+        self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
+        env
+    }
+
+    /// Every event of one type in the tenant's stream, read with an ephemeral consumer.
+    pub async fn events(&self, t: EventType) -> Vec<Envelope> {
+        let stream = self.platform.bus.stream(TENANT).await.unwrap();
+        let consumer = stream
+            .create_consumer(async_nats::jetstream::consumer::pull::Config {
+                filter_subject: self.platform.bus.subjects().event(TENANT, t),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let msgs: Vec<_> = consumer
+            .fetch()
+            .max_messages(100)
+            .expires(Duration::from_millis(500))
+            .messages()
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        msgs.into_iter().map(|m| envelope::decode(&m.unwrap().payload).unwrap()).collect()
+    }
+
+    pub async fn cleanup(self) {
+        self.platform.bus.delete_stream(TENANT).await.unwrap();
+        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
+            db::drop_database(&self.config.database_url, &name).await.unwrap();
+        }
+        let _ = tokio::fs::remove_dir_all(&self.data_dir).await;
+    }
+}
+
+pub async fn wait_for<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..600 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+pub async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}
+
+pub fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}

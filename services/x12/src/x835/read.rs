@@ -1,0 +1,1073 @@
+//! The 835 reader: envelopes from [`parse_interchanges`], then one pass over each transaction set's
+//! segments, dispatching on the segment id and the loop it is in.
+
+use super::balance;
+use super::model::*;
+use crate::error::{Finding, Position, Result, X12Error};
+use crate::syntax::{Segment, TransactionSet, parse_interchanges};
+use crate::value;
+use compact_str::CompactString as Str;
+use rust_decimal::Decimal;
+
+/// GS08 of the 835 this reader is written for.
+pub const IMPLEMENTATION: &str = "005010X221A1";
+
+/// Finding codes (besides the `balance.*` codes of [`super::balance`]).
+pub mod codes {
+    /// A transaction set that is not an 835 was skipped.
+    pub const OTHER_TRANSACTION: &str = "x835.other_transaction";
+    /// GS08 is not 005010X221A1; the group was read as 005010X221A1 anyway.
+    pub const VERSION: &str = "x835.version";
+    /// A segment that has no place where it was found; it was skipped.
+    pub const UNEXPECTED_SEGMENT: &str = "x835.unexpected_segment";
+    /// An element the guide marks "not used" had a value, which the model does not keep.
+    pub const UNUSED_ELEMENT: &str = "x835.unused_element";
+    /// BPR16 is missing or not a date.
+    pub const PAYMENT_DATE: &str = "x835.payment_date";
+    /// A CLP came before any LX; its claims were put in a group numbered 0.
+    pub const CLAIM_WITHOUT_LX: &str = "x835.claim_without_lx";
+}
+
+/// Reads every 835 transaction set in `input`.
+///
+/// Transaction sets that are not 835s are skipped with an [`codes::OTHER_TRANSACTION`] warning; a file
+/// with no 835 at all is a [`X12Error::WrongTransaction`]. Envelope findings, warnings about skipped
+/// segments and balancing errors (`balance.transaction`, `balance.claim`, `balance.line`) are in
+/// [`Document835::findings`]. A missing BPR, TRN, N1*PR or N1*PE, a required element that is empty
+/// or a value that cannot be read as its type stops reading with an error that gives the position.
+pub fn parse_835(input: &[u8]) -> Result<Document835> {
+    let file = parse_interchanges(input)?;
+    let mut findings = file.findings;
+    let mut remittances = Vec::new();
+    let mut first_other: Option<Position> = None;
+    for ic in &file.interchanges {
+        for g in &ic.groups {
+            let has_835 = g.transactions.iter().any(|t| t.id == "835");
+            if has_835 && g.header.version != IMPLEMENTATION {
+                findings.push(Finding::warning(
+                    codes::VERSION,
+                    Some(g.position),
+                    format!("GS08 is not {IMPLEMENTATION}; the group was read as {IMPLEMENTATION}"),
+                ));
+            }
+            for ts in &g.transactions {
+                if ts.id != "835" {
+                    first_other.get_or_insert(ts.position);
+                    findings.push(Finding::warning(
+                        codes::OTHER_TRANSACTION,
+                        Some(ts.position),
+                        "transaction set is not an 835 (ST01); skipped",
+                    ));
+                    continue;
+                }
+                let control = (ic.header.control_number, g.header.control_number);
+                let r = read_remittance(ts, control, ic.delimiters.component, &mut findings)?;
+                remittances.push(r);
+            }
+        }
+    }
+    if remittances.is_empty() {
+        let pos = first_other
+            .or_else(|| file.interchanges.first().map(|i| i.position))
+            .unwrap_or(Position { segment: 1, offset: 0 });
+        return Err(X12Error::WrongTransaction { pos, msg: "the file has no 835 transaction set".into() });
+    }
+    Ok(Document835 { remittances, findings })
+}
+
+/// Where the reader is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Loop {
+    Header,
+    Payer,
+    Payee,
+    /// An N1 for an entity other than PR or PE: its N3/N4/REF/PER are skipped.
+    OtherParty,
+    /// After LX, before the first CLP.
+    Group,
+    Claim,
+    Line,
+    Footer,
+}
+
+impl Loop {
+    fn describe(self) -> &'static str {
+        match self {
+            Loop::Header => "in the 835 header",
+            Loop::Payer => "in loop 1000A (payer)",
+            Loop::Payee => "in loop 1000B (payee)",
+            Loop::OtherParty => "in an N1 loop that is skipped",
+            Loop::Group => "in loop 2000 (LX)",
+            Loop::Claim => "in loop 2100 (claim)",
+            Loop::Line => "in loop 2110 (service line)",
+            Loop::Footer => "after PLB",
+        }
+    }
+}
+
+/// Moves the items of a scratch list into a new Vec of exactly their number (the scratch list keeps
+/// its capacity for the next claim or line). Short lists are most of the model: growing them from
+/// capacity 4 would make the model several times larger than it needs to be.
+#[inline]
+fn exact<T>(scratch: &mut Vec<T>) -> Vec<T> {
+    if scratch.is_empty() {
+        return Vec::new();
+    }
+    let mut v = Vec::with_capacity(scratch.len());
+    v.append(scratch);
+    v
+}
+
+/// The lists of the open claim, moved into it when it closes.
+#[derive(Default)]
+struct ClaimLists {
+    adjustments: Vec<Adjustment>,
+    names: Vec<EntityName>,
+    references: Vec<Reference>,
+    dates: Vec<DateRef>,
+    contacts: Vec<Contact>,
+    amounts: Vec<AmountRef>,
+    quantities: Vec<QuantityRef>,
+    lines: Vec<ServiceLine>,
+}
+
+impl ClaimLists {
+    fn move_into(&mut self, c: &mut Claim) {
+        c.adjustments = exact(&mut self.adjustments);
+        c.names = exact(&mut self.names);
+        c.references = exact(&mut self.references);
+        c.dates = exact(&mut self.dates);
+        c.contacts = exact(&mut self.contacts);
+        c.amounts = exact(&mut self.amounts);
+        c.quantities = exact(&mut self.quantities);
+        c.lines = exact(&mut self.lines);
+    }
+}
+
+/// The lists of the open service line, moved into it when it closes.
+#[derive(Default)]
+struct LineLists {
+    dates: Vec<DateRef>,
+    adjustments: Vec<Adjustment>,
+    references: Vec<Reference>,
+    amounts: Vec<AmountRef>,
+    quantities: Vec<QuantityRef>,
+    remarks: Vec<Remark>,
+}
+
+impl LineLists {
+    fn move_into(&mut self, l: &mut ServiceLine) {
+        l.dates = exact(&mut self.dates);
+        l.adjustments = exact(&mut self.adjustments);
+        l.references = exact(&mut self.references);
+        l.amounts = exact(&mut self.amounts);
+        l.quantities = exact(&mut self.quantities);
+        l.remarks = exact(&mut self.remarks);
+    }
+}
+
+/// log2 of the number of entries of the reader's date cache.
+const DATE_CACHE_BITS: u32 = 9;
+
+/// The state of one transaction set being read.
+struct Reader<'f> {
+    findings: &'f mut Vec<Finding>,
+    state: Loop,
+    payment: Option<(Payment, Position)>,
+    trace: Option<Trace>,
+    currency: Option<Str>,
+    receiver_id: Option<Str>,
+    version_id: Option<Str>,
+    production_date: Option<chrono::NaiveDate>,
+    payer: Option<Payer>,
+    payee: Option<Payee>,
+    groups: Vec<ClaimGroup>,
+    provider_adjustments: Vec<ProviderAdjustment>,
+    /// The claims of the open LX group, moved into it when it closes.
+    group_claims: Vec<Claim>,
+    /// The open claim's CLP position and 1-based ordinal in the transaction set. The claim itself is
+    /// the last of `group_claims`; its lists are in `claim_lists` until it closes.
+    claim: Option<(Position, usize)>,
+    claim_lists: ClaimLists,
+    /// The open service line's SVC position and 1-based ordinal in its claim. The line itself is the
+    /// last of `claim_lists.lines`; its lists are in `line_lists` until it closes.
+    line: Option<(Position, usize)>,
+    line_lists: LineLists,
+    claims_seen: usize,
+    /// The interchange's component separator.
+    component: u8,
+    /// Dates read, keyed by their eight bytes.
+    dates: Box<[Option<(u64, chrono::NaiveDate)>; 1 << DATE_CACHE_BITS]>,
+}
+
+/// Reads one 835 transaction set; `control` is (ISA13, GS06).
+fn read_remittance(
+    ts: &TransactionSet<'_>,
+    (interchange_control_number, group_control_number): (u32, u32),
+    component: u8,
+    findings: &mut Vec<Finding>,
+) -> Result<Remittance> {
+    let mut r = Reader {
+        findings,
+        state: Loop::Header,
+        payment: None,
+        trace: None,
+        currency: None,
+        receiver_id: None,
+        version_id: None,
+        production_date: None,
+        payer: None,
+        payee: None,
+        groups: Vec::new(),
+        provider_adjustments: Vec::new(),
+        group_claims: Vec::new(),
+        claim: None,
+        claim_lists: ClaimLists::default(),
+        line: None,
+        line_lists: LineLists::default(),
+        claims_seen: 0,
+        component,
+        dates: Box::new([None; 1 << DATE_CACHE_BITS]),
+    };
+    ts.segments().try_for_each_segment(|seg| r.segment(seg))?;
+    r.close_group();
+
+    let missing = |segment: &'static str, context: &str| X12Error::MissingSegment {
+        pos: ts.position,
+        segment,
+        context: format!("{context} in the 835 transaction set that starts here"),
+    };
+    let Some((payment, bpr_pos)) = r.payment else { return Err(missing("BPR", "(financial information)")) };
+    let Some(trace) = r.trace else { return Err(missing("TRN", "(reassociation trace number)")) };
+    let Some(payer) = r.payer else { return Err(missing("N1", "N1*PR (loop 1000A, payer)")) };
+    let Some(payee) = r.payee else { return Err(missing("N1", "N1*PE (loop 1000B, payee)")) };
+    let remittance = Remittance {
+        interchange_control_number,
+        group_control_number,
+        control_number: ts.control_number.into(),
+        payment,
+        trace,
+        currency: r.currency,
+        receiver_id: r.receiver_id,
+        version_id: r.version_id,
+        production_date: r.production_date,
+        payer,
+        payee,
+        claim_groups: r.groups,
+        provider_adjustments: r.provider_adjustments,
+    };
+    r.findings.extend(balance::check_transaction(&remittance, Some(bpr_pos)));
+    Ok(remittance)
+}
+
+impl Reader<'_> {
+    #[cold]
+    fn unexpected(&mut self, seg: &Segment<'_>, what: &str) {
+        self.findings.push(Finding::warning(
+            codes::UNEXPECTED_SEGMENT,
+            Some(seg.position()),
+            format!("{}{what} is not expected {}; skipped", seg.id(), self.state.describe()),
+        ));
+    }
+
+    /// Element `i` as a CCYYMMDD date. The same dates repeat all through an 835 (service, statement
+    /// and received dates of a few months), so dates read are kept in a small direct-mapped cache.
+    #[inline]
+    fn date(&mut self, seg: &Segment<'_>, i: usize) -> Result<chrono::NaiveDate> {
+        let Ok(bytes) = <[u8; 8]>::try_from(seg.element(i).as_bytes()) else { return seg.ymd(i) };
+        let key = u64::from_le_bytes(bytes);
+        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - DATE_CACHE_BITS)) as usize;
+        if let Some(&Some((k, d))) = self.dates.get(slot)
+            && k == key
+        {
+            return Ok(d);
+        }
+        let d = seg.ymd(i)?;
+        if let Some(entry) = self.dates.get_mut(slot) {
+            *entry = Some((key, d));
+        }
+        Ok(d)
+    }
+
+    /// The open claim.
+    #[inline]
+    fn open_claim(&mut self) -> Option<&mut Claim> {
+        self.claim?;
+        self.group_claims.last_mut()
+    }
+
+    /// The open service line.
+    #[inline]
+    fn open_line(&mut self) -> Option<&mut ServiceLine> {
+        self.line?;
+        self.claim_lists.lines.last_mut()
+    }
+
+    /// Closes the open service line: moves its lists in and checks its balance.
+    fn close_line(&mut self) {
+        let Some((pos, line_no)) = self.line.take() else { return };
+        let claim_no = self.claim.map_or(0, |c| c.1);
+        let Some(line) = self.claim_lists.lines.last_mut() else { return };
+        self.line_lists.move_into(line);
+        self.findings.extend(balance::check_line(line, claim_no, line_no, Some(pos)));
+    }
+
+    /// Closes the open claim (and its open line): moves its lists in and checks its balance.
+    fn close_claim(&mut self) {
+        self.close_line();
+        let Some((pos, claim_no)) = self.claim.take() else { return };
+        if let Some(claim) = self.group_claims.last_mut() {
+            self.claim_lists.move_into(claim);
+            self.findings.extend(balance::check_claim(claim, claim_no, Some(pos)));
+        }
+    }
+
+    /// Closes the open LX group (and its open claim): moves its claims in.
+    fn close_group(&mut self) {
+        self.close_claim();
+        if let Some(g) = self.groups.last_mut() {
+            if g.claims.is_empty() {
+                g.claims = exact(&mut self.group_claims);
+            } else {
+                g.claims.append(&mut self.group_claims);
+            }
+        }
+    }
+
+    /// Makes sure there is an LX group for a claim (a group numbered 0 when the payer sent no LX).
+    fn open_group(&mut self, pos: Position) {
+        if self.groups.is_empty() {
+            self.findings.push(Finding::warning(
+                codes::CLAIM_WITHOUT_LX,
+                Some(pos),
+                "CLP before any LX; the claims are put in a group numbered 0",
+            ));
+            self.groups.push(ClaimGroup { number: 0, summary: None, supplemental: None, claims: Vec::new() });
+        }
+    }
+
+    /// Reads one segment of the transaction set body.
+    fn segment(&mut self, seg: &Segment<'_>) -> Result<()> {
+        let state = self.state;
+        match seg.id() {
+            // Loops 2110 and 2100 first: they are most of the segments.
+            "DTM" => match state {
+                Loop::Line => {
+                    let date = self.date(seg, 2)?;
+                    let slot = match (seg.element(1), self.open_line()) {
+                        ("472", Some(l)) if l.service_date.is_none() => &mut l.service_date,
+                        ("150", Some(l)) if l.service_start.is_none() => &mut l.service_start,
+                        ("151", Some(l)) if l.service_end.is_none() => &mut l.service_end,
+                        _ => {
+                            self.line_lists.dates.push(DateRef { qualifier: seg.req(1)?.into(), date });
+                            return Ok(());
+                        }
+                    };
+                    *slot = Some(date);
+                }
+                Loop::Claim => {
+                    let qualifier = seg.req(1)?.into();
+                    let date = self.date(seg, 2)?;
+                    self.claim_lists.dates.push(DateRef { qualifier, date });
+                }
+                Loop::Header if seg.element(1) == "405" && self.production_date.is_none() => {
+                    self.production_date = Some(seg.ymd(2)?);
+                }
+                _ => self.unexpected(seg, ""),
+            },
+            "CAS" => match state {
+                Loop::Line => read_cas(seg, &mut self.line_lists.adjustments)?,
+                Loop::Claim => read_cas(seg, &mut self.claim_lists.adjustments)?,
+                _ => self.unexpected(seg, ""),
+            },
+            "REF" => match state {
+                Loop::Line => match self.open_line() {
+                    Some(l) if seg.element(1) == "6R" && l.control_number.is_none() => {
+                        l.control_number = Some(seg.text(2));
+                    }
+                    _ => self.line_lists.references.push(read_ref(seg)?),
+                },
+                Loop::Claim => self.claim_lists.references.push(read_ref(seg)?),
+                Loop::Payer => {
+                    if let Some(p) = self.payer.as_mut() {
+                        p.references.push(read_ref(seg)?);
+                    }
+                }
+                Loop::Payee => {
+                    if let Some(p) = self.payee.as_mut() {
+                        p.references.push(read_ref(seg)?);
+                    }
+                }
+                Loop::OtherParty => {}
+                Loop::Header => match seg.element(1) {
+                    "EV" if self.receiver_id.is_none() => self.receiver_id = Some(Str::from(seg.req(2)?)),
+                    "F2" if self.version_id.is_none() => self.version_id = Some(Str::from(seg.req(2)?)),
+                    _ => self.unexpected(seg, " (qualifier other than a first EV or F2)"),
+                },
+                _ => self.unexpected(seg, ""),
+            },
+            "AMT" => match state {
+                Loop::Line => match self.open_line() {
+                    Some(l) if seg.element(1) == "B6" && l.allowed.is_none() => l.allowed = Some(seg.cents(2)?),
+                    _ => self.line_lists.amounts.push(read_amt(seg)?),
+                },
+                Loop::Claim => self.claim_lists.amounts.push(read_amt(seg)?),
+                _ => self.unexpected(seg, ""),
+            },
+            "QTY" => match state {
+                Loop::Line => self.line_lists.quantities.push(read_qty(seg)?),
+                Loop::Claim => self.claim_lists.quantities.push(read_qty(seg)?),
+                _ => self.unexpected(seg, ""),
+            },
+            "LQ" => match state {
+                Loop::Line => {
+                    self.line_lists.remarks.push(Remark { qualifier: seg.req(1)?.into(), code: seg.req(2)?.into() })
+                }
+                _ => self.unexpected(seg, ""),
+            },
+            "SVC" => match state {
+                Loop::Claim | Loop::Line => {
+                    self.close_line();
+                    read_svc_into(seg, self.component, &mut self.claim_lists.lines)?;
+                    self.line = Some((seg.position(), self.claim_lists.lines.len()));
+                    self.state = Loop::Line;
+                }
+                _ => self.unexpected(seg, ""),
+            },
+            "CLP" => match state {
+                Loop::Header | Loop::Footer => self.unexpected(seg, ""),
+                _ => {
+                    self.close_claim();
+                    self.open_group(seg.position());
+                    read_clp_into(seg, &mut self.group_claims)?;
+                    self.claims_seen += 1;
+                    self.claim = Some((seg.position(), self.claims_seen));
+                    self.state = Loop::Claim;
+                }
+            },
+            "NM1" => match state {
+                Loop::Claim => read_nm1_into(seg, &mut self.claim_lists.names)?,
+                _ => self.unexpected(seg, ""),
+            },
+            "MIA" => match (state, self.open_claim()) {
+                (Loop::Claim, Some(c)) if c.inpatient.is_none() => c.inpatient = Some(Box::new(read_mia(seg)?)),
+                _ => self.unexpected(seg, ""),
+            },
+            "MOA" => match (state, self.open_claim()) {
+                (Loop::Claim, Some(c)) if c.outpatient.is_none() => c.outpatient = Some(Box::new(read_moa(seg)?)),
+                _ => self.unexpected(seg, ""),
+            },
+            "PER" => match state {
+                Loop::Claim => self.claim_lists.contacts.push(read_per(seg)?),
+                Loop::Payer => {
+                    if let Some(p) = self.payer.as_mut() {
+                        p.contacts.push(read_per(seg)?);
+                    }
+                }
+                Loop::OtherParty => {}
+                _ => self.unexpected(seg, ""),
+            },
+            "LX" => match state {
+                Loop::Header | Loop::Footer => self.unexpected(seg, ""),
+                _ => {
+                    let number = read_lx(seg)?;
+                    self.close_group();
+                    self.groups.push(ClaimGroup { number, summary: None, supplemental: None, claims: Vec::new() });
+                    self.state = Loop::Group;
+                }
+            },
+            "TS3" => match state {
+                Loop::Group if self.groups.last().is_some_and(|g| g.summary.is_none()) => {
+                    let summary = read_ts3(seg, self.findings)?;
+                    if let Some(g) = self.groups.last_mut() {
+                        g.summary = Some(Box::new(summary));
+                    }
+                }
+                _ => self.unexpected(seg, ""),
+            },
+            "TS2" => match (state, self.groups.last_mut()) {
+                (Loop::Group, Some(g)) if g.supplemental.is_none() => g.supplemental = Some(Box::new(read_ts2(seg)?)),
+                _ => self.unexpected(seg, ""),
+            },
+            "PLB" => match state {
+                Loop::Header => self.unexpected(seg, ""),
+                _ => {
+                    let plb = read_plb(seg, self.component)?;
+                    self.close_group();
+                    self.provider_adjustments.push(plb);
+                    self.state = Loop::Footer;
+                }
+            },
+            // The header and the 1000 loops.
+            "BPR" => match state {
+                Loop::Header if self.payment.is_none() => {
+                    self.payment = Some((read_bpr(seg, self.findings)?, seg.position()))
+                }
+                _ => self.unexpected(seg, ""),
+            },
+            "TRN" => match state {
+                Loop::Header if self.trace.is_none() => self.trace = Some(read_trn(seg)?),
+                _ => self.unexpected(seg, ""),
+            },
+            "CUR" => match state {
+                Loop::Header if self.currency.is_none() => self.currency = Some(Str::from(seg.req(2)?)),
+                _ => self.unexpected(seg, ""),
+            },
+            "N1" => match state {
+                Loop::Header | Loop::Payer | Loop::Payee | Loop::OtherParty => match seg.element(1) {
+                    "PR" if self.payer.is_none() => {
+                        self.payer = Some(Payer {
+                            name: seg.req(2)?.into(),
+                            id_qualifier: seg.opt_text(3),
+                            id: seg.opt_text(4),
+                            address: None,
+                            references: Vec::new(),
+                            contacts: Vec::new(),
+                        });
+                        self.state = Loop::Payer;
+                    }
+                    "PE" if self.payee.is_none() => {
+                        self.payee = Some(Payee {
+                            name: seg.req(2)?.into(),
+                            id_qualifier: seg.opt_text(3),
+                            id: seg.opt_text(4),
+                            address: None,
+                            references: Vec::new(),
+                            delivery: None,
+                        });
+                        self.state = Loop::Payee;
+                    }
+                    _ => {
+                        self.unexpected(seg, " (not a first N1*PR or N1*PE; its loop is skipped too)");
+                        self.state = Loop::OtherParty;
+                    }
+                },
+                _ => self.unexpected(seg, ""),
+            },
+            "N3" | "N4" => {
+                let address = match state {
+                    Loop::Payer => self.payer.as_mut().map(|p| &mut p.address),
+                    Loop::Payee => self.payee.as_mut().map(|p| &mut p.address),
+                    _ => None,
+                };
+                match address {
+                    Some(a) => read_address(seg, a.get_or_insert_with(Address::default)),
+                    None if state == Loop::OtherParty => {}
+                    None => self.unexpected(seg, ""),
+                }
+            }
+            "RDM" => match (state, self.payee.as_mut()) {
+                (Loop::Payee, Some(p)) if p.delivery.is_none() => {
+                    p.delivery = Some(RemittanceDelivery {
+                        method: seg.req(1)?.into(),
+                        name: seg.opt_text(2),
+                        number: seg.opt_text(3),
+                    })
+                }
+                _ => self.unexpected(seg, ""),
+            },
+            _ => self.unexpected(seg, ""),
+        }
+        Ok(())
+    }
+}
+
+/// Inlined versions of the [`Segment`] accessors the reader calls for nearly every element, with the
+/// same errors.
+trait SegmentExt<'a> {
+    fn req(&self, i: usize) -> Result<&'a str>;
+    fn cents(&self, i: usize) -> Result<i64>;
+    fn opt_cents(&self, i: usize) -> Result<Option<i64>>;
+    fn ymd(&self, i: usize) -> Result<chrono::NaiveDate>;
+}
+
+impl<'a> SegmentExt<'a> for Segment<'a> {
+    #[inline]
+    fn req(&self, i: usize) -> Result<&'a str> {
+        let v = self.element(i);
+        if v.is_empty() {
+            return Err(self.error(i, "is required but empty"));
+        }
+        Ok(v)
+    }
+
+    #[inline(always)]
+    fn cents(&self, i: usize) -> Result<i64> {
+        let v = self.element(i);
+        match quick_cents(v) {
+            Some(c) => Ok(c),
+            None => slow_cents(self, i, v),
+        }
+    }
+
+    #[inline(always)]
+    fn opt_cents(&self, i: usize) -> Result<Option<i64>> {
+        let v = self.element(i);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        match quick_cents(v) {
+            Some(c) => Ok(Some(c)),
+            None => slow_cents(self, i, v).map(Some),
+        }
+    }
+
+    #[inline]
+    fn ymd(&self, i: usize) -> Result<chrono::NaiveDate> {
+        value::parse_date(self.req(i)?).map_err(|m| self.error(i, m))
+    }
+}
+
+/// Amounts [`quick_cents`] leaves: read (or rejected) by [`value::parse_cents`], or required but empty.
+#[cold]
+#[inline(never)]
+fn slow_cents(seg: &Segment<'_>, i: usize, v: &str) -> Result<i64> {
+    if v.is_empty() {
+        return Err(seg.error(i, "is required but empty"));
+    }
+    value::parse_cents(v).map_err(|m| seg.error(i, m))
+}
+
+/// The common shapes of an X12 amount (`125`, `-3.5`, `.05`, `12.50`: an optional minus, at most 15
+/// digits before the point and at most 2 after) read straight to cents; `None` for anything else,
+/// which [`value::parse_cents`] then reads or rejects. Same result as `parse_cents` where it answers.
+#[inline(always)]
+pub(crate) fn quick_cents(v: &str) -> Option<i64> {
+    let b = v.as_bytes();
+    let (neg, b) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if b.is_empty() || b.len() > 18 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    // Digits after the point (None before it).
+    let mut frac: Option<u32> = None;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d <= 9 {
+            n = n * 10 + d as i64;
+            if let Some(f) = frac.as_mut() {
+                *f += 1;
+            }
+        } else if c == b'.' && frac.is_none() {
+            frac = Some(0);
+        } else {
+            return None;
+        }
+    }
+    let cents = match frac {
+        None if b.len() <= 15 => n * 100,
+        Some(0) if b.len() > 1 && b.len() <= 16 => n * 100,
+        Some(1) if b.len() <= 17 => n * 10,
+        Some(2) => n,
+        _ => return None,
+    };
+    Some(if neg { -cents } else { cents })
+}
+
+/// The components of a composite element, split on the interchange's component separator.
+struct Components<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Components<'a> {
+    #[inline]
+    fn new(element: &'a str, sep: u8) -> Self {
+        Components { rest: (!element.is_empty()).then_some(element), sep }
+    }
+}
+
+impl<'a> Iterator for Components<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match rest.bytes().position(|b| b == self.sep) {
+            Some(at) => {
+                self.rest = rest.get(at + 1..);
+                rest.get(..at)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
+/// Reads a decimal; whole numbers (most units and counts) without going through the general parser.
+#[inline(always)]
+fn decimal(seg: &Segment<'_>, i: usize, v: &str) -> Result<Decimal> {
+    if !v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()) {
+        let n = v.bytes().fold(0i64, |n, b| n * 10 + (b - b'0') as i64);
+        return Ok(Decimal::from(n));
+    }
+    slow_decimal(seg, i, v)
+}
+
+#[cold]
+#[inline(never)]
+fn slow_decimal(seg: &Segment<'_>, i: usize, v: &str) -> Result<Decimal> {
+    value::parse_decimal(v).map_err(|m| seg.error(i, m))
+}
+
+fn req_decimal(seg: &Segment<'_>, i: usize) -> Result<Decimal> {
+    decimal(seg, i, seg.req(i)?)
+}
+
+#[inline]
+fn opt_decimal(seg: &Segment<'_>, i: usize) -> Result<Option<Decimal>> {
+    match seg.opt(i) {
+        None => Ok(None),
+        Some(v) => decimal(seg, i, v).map(Some),
+    }
+}
+
+fn read_bpr(seg: &Segment<'_>, findings: &mut Vec<Finding>) -> Result<Payment> {
+    let date = match seg.opt(16) {
+        None => {
+            findings.push(Finding::error(
+                codes::PAYMENT_DATE,
+                Some(seg.position()),
+                "BPR16 (check issue or EFT effective date) is required but missing",
+            ));
+            None
+        }
+        Some(v) => match value::parse_date(v) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                findings.push(Finding::error(codes::PAYMENT_DATE, Some(seg.position()), format!("BPR16 {m}")));
+                None
+            }
+        },
+    };
+    Ok(Payment {
+        handling: seg.req(1)?.into(),
+        amount: seg.cents(2)?,
+        credit_debit: seg.req(3)?.into(),
+        method: seg.req(4)?.into(),
+        format: seg.opt_text(5),
+        sender_dfi_qualifier: seg.opt_text(6),
+        sender_dfi_id: seg.opt_text(7),
+        sender_account_qualifier: seg.opt_text(8),
+        sender_account: seg.opt_text(9),
+        originator_id: seg.opt_text(10),
+        originator_supplemental_code: seg.opt_text(11),
+        receiver_dfi_qualifier: seg.opt_text(12),
+        receiver_dfi_id: seg.opt_text(13),
+        receiver_account_qualifier: seg.opt_text(14),
+        receiver_account: seg.opt_text(15),
+        date,
+    })
+}
+
+fn read_trn(seg: &Segment<'_>) -> Result<Trace> {
+    Ok(Trace {
+        trace_type: seg.req(1)?.into(),
+        number: seg.req(2)?.into(),
+        originator_id: seg.req(3)?.into(),
+        originator_supplemental_code: seg.opt_text(4),
+    })
+}
+
+fn read_address(seg: &Segment<'_>, a: &mut Address) {
+    if seg.id() == "N3" {
+        a.line1 = seg.opt_text(1);
+        a.line2 = seg.opt_text(2);
+    } else {
+        a.city = seg.opt_text(1);
+        a.state = seg.opt_text(2);
+        a.postal_code = seg.opt_text(3);
+        a.country = seg.opt_text(4);
+        a.country_subdivision = seg.opt_text(7);
+    }
+}
+
+fn read_ref(seg: &Segment<'_>) -> Result<Reference> {
+    Ok(Reference { qualifier: seg.req(1)?.into(), value: seg.text(2) })
+}
+
+fn read_amt(seg: &Segment<'_>) -> Result<AmountRef> {
+    Ok(AmountRef { qualifier: seg.req(1)?.into(), amount: seg.cents(2)? })
+}
+
+fn read_qty(seg: &Segment<'_>) -> Result<QuantityRef> {
+    Ok(QuantityRef { qualifier: seg.req(1)?.into(), quantity: req_decimal(seg, 2)? })
+}
+
+fn read_per(seg: &Segment<'_>) -> Result<Contact> {
+    let mut communications = Vec::new();
+    for i in [3, 5, 7] {
+        if let Some(q) = seg.opt(i) {
+            communications.push(Communication { qualifier: q.into(), number: seg.text(i + 1) });
+        }
+    }
+    Ok(Contact { function: seg.req(1)?.into(), name: seg.opt_text(2), communications })
+}
+
+fn read_lx(seg: &Segment<'_>) -> Result<u32> {
+    let v = seg.req(1)?;
+    if v.len() > 9 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(seg.error(1, "is not a whole number of at most 9 digits"));
+    }
+    v.parse::<u32>().map_err(|_| seg.error(1, "is not a whole number of at most 9 digits"))
+}
+
+/// Flattens a CAS segment's up to six reason/amount/quantity triples.
+fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<()> {
+    let group = Str::from(seg.req(1)?);
+    seg.req(2)?;
+    let last = seg.len().min(19);
+    let mut r = 2;
+    while r <= last {
+        match seg.opt(r) {
+            Some(reason) => out.push(Adjustment {
+                group: group.clone(),
+                reason: reason.into(),
+                amount: seg.cents(r + 1)?,
+                quantity: opt_decimal(seg, r + 2)?,
+            }),
+            None if seg.opt(r + 1).is_some() || seg.opt(r + 2).is_some() => {
+                return Err(seg.error(r, "is required when an adjustment amount or quantity follows it"));
+            }
+            None => {}
+        }
+        r += 3;
+    }
+    Ok(())
+}
+
+/// Reads a CLP onto the end of `claims` (built in place: a claim is large).
+fn read_clp_into(seg: &Segment<'_>, claims: &mut Vec<Claim>) -> Result<()> {
+    let patient_control_number = seg.req(1)?.into();
+    let status = seg.req(2)?.into();
+    let charge = seg.cents(3)?;
+    let paid = seg.cents(4)?;
+    let patient_responsibility = seg.opt_cents(5)?;
+    let filing_indicator = seg.req(6)?.into();
+    let payer_claim_control_number = seg.req(7)?.into();
+    let drg_weight = opt_decimal(seg, 12)?;
+    let discharge_fraction = opt_decimal(seg, 13)?;
+    claims.push(Claim {
+        patient_control_number,
+        status,
+        charge,
+        paid,
+        patient_responsibility,
+        filing_indicator,
+        payer_claim_control_number,
+        facility_type: seg.opt_text(8),
+        frequency: seg.opt_text(9),
+        drg_code: seg.opt_text(11),
+        drg_weight,
+        discharge_fraction,
+        adjustments: Vec::new(),
+        names: Vec::new(),
+        inpatient: None,
+        outpatient: None,
+        references: Vec::new(),
+        dates: Vec::new(),
+        contacts: Vec::new(),
+        amounts: Vec::new(),
+        quantities: Vec::new(),
+        lines: Vec::new(),
+    });
+    Ok(())
+}
+
+/// Reads an NM1 onto the end of `names`.
+fn read_nm1_into(seg: &Segment<'_>, names: &mut Vec<EntityName>) -> Result<()> {
+    let entity = seg.req(1)?.into();
+    names.push(EntityName {
+        entity,
+        entity_type: seg.text(2),
+        last_name: seg.opt_text(3),
+        first_name: seg.opt_text(4),
+        middle_name: seg.opt_text(5),
+        suffix: seg.opt_text(7),
+        id_qualifier: seg.opt_text(8),
+        id: seg.opt_text(9),
+    });
+    Ok(())
+}
+
+fn remark_codes(seg: &Segment<'_>, at: impl IntoIterator<Item = usize>) -> Vec<Str> {
+    at.into_iter().filter_map(|i| seg.opt_text(i)).collect()
+}
+
+fn read_mia(seg: &Segment<'_>) -> Result<InpatientAdjudication> {
+    Ok(InpatientAdjudication {
+        covered_days: req_decimal(seg, 1)?,
+        pps_operating_outlier: seg.opt_cents(2)?,
+        lifetime_psychiatric_days: opt_decimal(seg, 3)?,
+        claim_drg: seg.opt_cents(4)?,
+        disproportionate_share: seg.opt_cents(6)?,
+        msp_pass_through: seg.opt_cents(7)?,
+        pps_capital: seg.opt_cents(8)?,
+        pps_capital_fsp_drg: seg.opt_cents(9)?,
+        pps_capital_hsp_drg: seg.opt_cents(10)?,
+        pps_capital_dsh_drg: seg.opt_cents(11)?,
+        old_capital: seg.opt_cents(12)?,
+        pps_capital_ime: seg.opt_cents(13)?,
+        pps_operating_hospital_specific_drg: seg.opt_cents(14)?,
+        cost_report_days: opt_decimal(seg, 15)?,
+        pps_operating_federal_specific_drg: seg.opt_cents(16)?,
+        pps_capital_outlier: seg.opt_cents(17)?,
+        indirect_teaching: seg.opt_cents(18)?,
+        nonpayable_professional_component: seg.opt_cents(19)?,
+        pps_capital_exception: seg.opt_cents(24)?,
+        remark_codes: remark_codes(seg, [5, 20, 21, 22, 23]),
+    })
+}
+
+fn read_moa(seg: &Segment<'_>) -> Result<OutpatientAdjudication> {
+    Ok(OutpatientAdjudication {
+        reimbursement_rate: opt_decimal(seg, 1)?,
+        hcpcs_payable: seg.opt_cents(2)?,
+        remark_codes: remark_codes(seg, 3..=7),
+        esrd_payment: seg.opt_cents(8)?,
+        nonpayable_professional_component: seg.opt_cents(9)?,
+    })
+}
+
+fn read_procedure(seg: &Segment<'_>, i: usize, component: u8) -> Result<Procedure> {
+    let mut c = Components::new(seg.element(i), component);
+    let qualifier = match c.next() {
+        Some(q) if !q.is_empty() => q,
+        _ => return Err(seg.error(i, "has no product or service id qualifier (component 1)")),
+    };
+    let code = c.next().unwrap_or("");
+    let mut found = [""; 4];
+    let mut n = 0;
+    for _ in 0..4 {
+        match c.next() {
+            Some(m) if !m.is_empty() => {
+                if let Some(slot) = found.get_mut(n) {
+                    *slot = m;
+                    n += 1;
+                }
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    let modifiers = if n == 0 { Vec::new() } else { found.iter().take(n).map(|m| Str::from(*m)).collect() };
+    let description = c.next().filter(|d| !d.is_empty()).map(Str::from);
+    Ok(Procedure { qualifier: qualifier.into(), code: code.into(), modifiers, description })
+}
+
+/// Reads an SVC onto the end of `lines` (built in place: a line is large).
+fn read_svc_into(seg: &Segment<'_>, component: u8, lines: &mut Vec<ServiceLine>) -> Result<()> {
+    let procedure = read_procedure(seg, 1, component)?;
+    let charge = seg.cents(2)?;
+    let paid = seg.cents(3)?;
+    let units = opt_decimal(seg, 5)?;
+    let original_procedure =
+        if seg.opt(6).is_some() { Some(Box::new(read_procedure(seg, 6, component)?)) } else { None };
+    let original_units = opt_decimal(seg, 7)?;
+    lines.push(ServiceLine {
+        procedure,
+        charge,
+        paid,
+        revenue_code: seg.opt_text(4),
+        units,
+        original_procedure,
+        original_units,
+        service_date: None,
+        service_start: None,
+        service_end: None,
+        dates: Vec::new(),
+        adjustments: Vec::new(),
+        control_number: None,
+        references: Vec::new(),
+        allowed: None,
+        amounts: Vec::new(),
+        quantities: Vec::new(),
+        remarks: Vec::new(),
+    });
+    Ok(())
+}
+
+fn read_ts3(seg: &Segment<'_>, findings: &mut Vec<Finding>) -> Result<ProviderSummary> {
+    for i in [6, 7, 8, 9, 10, 11, 12, 14, 16, 19] {
+        if seg.opt(i).is_some() {
+            findings.push(Finding::warning(
+                codes::UNUSED_ELEMENT,
+                Some(seg.position()),
+                format!("TS3{i:02} is not used in {IMPLEMENTATION}; its value was not kept"),
+            ));
+        }
+    }
+    Ok(ProviderSummary {
+        provider_id: seg.req(1)?.into(),
+        facility_code: seg.req(2)?.into(),
+        fiscal_period_end: seg.ymd(3)?,
+        claim_count: req_decimal(seg, 4)?,
+        total_charge: seg.cents(5)?,
+        total_msp_payer: seg.opt_cents(13)?,
+        total_non_lab_charge: seg.opt_cents(15)?,
+        total_hcpcs_reported_charge: seg.opt_cents(17)?,
+        total_hcpcs_payable: seg.opt_cents(18)?,
+        total_professional_component: seg.opt_cents(20)?,
+        total_msp_patient_liability_met: seg.opt_cents(21)?,
+        total_patient_reimbursement: seg.opt_cents(22)?,
+        total_pip_claim_count: opt_decimal(seg, 23)?,
+        total_pip_adjustment: seg.opt_cents(24)?,
+    })
+}
+
+fn read_ts2(seg: &Segment<'_>) -> Result<ProviderSupplementalSummary> {
+    Ok(ProviderSupplementalSummary {
+        total_drg: seg.opt_cents(1)?,
+        total_federal_specific: seg.opt_cents(2)?,
+        total_hospital_specific: seg.opt_cents(3)?,
+        total_disproportionate_share: seg.opt_cents(4)?,
+        total_capital: seg.opt_cents(5)?,
+        total_indirect_medical_education: seg.opt_cents(6)?,
+        total_outlier_day_count: opt_decimal(seg, 7)?,
+        total_day_outlier: seg.opt_cents(8)?,
+        total_cost_outlier: seg.opt_cents(9)?,
+        average_drg_length_of_stay: opt_decimal(seg, 10)?,
+        total_discharge_count: opt_decimal(seg, 11)?,
+        total_cost_report_day_count: opt_decimal(seg, 12)?,
+        total_covered_day_count: opt_decimal(seg, 13)?,
+        total_noncovered_day_count: opt_decimal(seg, 14)?,
+        total_msp_pass_through: seg.opt_cents(15)?,
+        average_drg_weight: opt_decimal(seg, 16)?,
+        total_pps_capital_fsp_drg: seg.opt_cents(17)?,
+        total_pps_capital_hsp_drg: seg.opt_cents(18)?,
+        total_pps_dsh_drg: seg.opt_cents(19)?,
+    })
+}
+
+fn read_plb(seg: &Segment<'_>, component: u8) -> Result<ProviderAdjustment> {
+    let provider_id = seg.req(1)?.into();
+    let fiscal_period_end = seg.ymd(2)?;
+    seg.req(3)?;
+    let mut items = Vec::new();
+    for k in 0..6 {
+        let c = 3 + 2 * k;
+        if seg.opt(c).is_none() {
+            if seg.opt(c + 1).is_some() {
+                return Err(seg.error(c, "is required when an adjustment amount follows it"));
+            }
+            continue;
+        }
+        let mut parts = Components::new(seg.element(c), component);
+        let reason = parts.next().unwrap_or("");
+        if reason.is_empty() {
+            return Err(seg.error(c, "has no adjustment reason code (component 1)"));
+        }
+        let reference = parts.next().unwrap_or("");
+        items.push(ProviderAdjustmentItem {
+            reason: reason.into(),
+            reference: (!reference.is_empty()).then(|| Str::from(reference)),
+            amount: seg.cents(c + 1)?,
+        });
+    }
+    Ok(ProviderAdjustment { provider_id, fiscal_period_end, items })
+}
