@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use rcm_simulator::adjudicate::{self, ClaimResult, Decision};
 use rcm_simulator::{SimulatorConfig, answer};
 use rcm_x12::x277ca::{self, Disposition};
+use rcm_x12::x835;
 use rcm_x12::x837p::{self, Interchange837, sample};
 use rcm_x12::x999::{self, AckCode, AckStatus};
 use std::collections::BTreeMap;
@@ -102,10 +103,89 @@ fn every_claim_is_acknowledged_and_the_answers_read_back() {
     let traces: Vec<_> = acks.iter().map(|c| c.batch_trace.clone()).collect();
     assert!(traces.contains(&ic.groups[0].transactions[0].reference));
     assert!(traces.contains(&ic.groups[0].transactions[1].reference));
+    // And the 835 pays the accepted claims: CLP01 our PCN, CLP07 the 277CA's REF*1K, lines echo
+    // REF*6R, and it balances
+    let era = x835::parse_835(a.era835.as_ref().expect("an 835").as_bytes()).unwrap();
+    assert!(era.is_clean(), "{:?}", era.findings);
+    let sent_lines: BTreeMap<_, _> = ic.groups[0]
+        .transactions
+        .iter()
+        .flat_map(|t| &t.claims)
+        .map(|c| {
+            (c.patient_control_number.clone(), c.lines.iter().map(|l| l.control_number.clone()).collect::<Vec<_>>())
+        })
+        .collect();
+    let mut paid_claims = 0;
+    for r in &era.remittances {
+        let paid: i64 = r.claims().map(|c| c.paid).sum();
+        assert_eq!(r.payment.amount, paid, "BPR02 = sum of CLP04");
+        for c in r.claims() {
+            paid_claims += 1;
+            let ack = by_pcn[&c.patient_control_number];
+            assert_eq!(ack.payer_claim_control_number.as_deref(), Some(c.payer_claim_control_number.as_str()));
+            let adj: i64 = c.all_adjustments().map(|a| a.amount).sum();
+            assert_eq!(c.charge - c.paid, adj);
+            let lines: Vec<_> = c.lines.iter().map(|l| l.control_number.clone()).collect();
+            assert_eq!(lines, sent_lines[&c.patient_control_number]);
+        }
+    }
+    let adjudicated =
+        a.claims.iter().filter(|c| matches!(c.decision, Decision::Accepted { result: Some(_), .. })).count();
+    assert_eq!(paid_claims, adjudicated, "every adjudicated claim is in the 835");
     validate("answer.999", &a.ack999);
     validate("answer.277ca", a.ack277ca.as_ref().unwrap());
+    validate("answer.835", a.era835.as_ref().unwrap());
+}
+
+#[test]
+fn the_835_reads_back_with_the_amounts_the_payer_decided() {
+    let a = answer(&text(&corpus(31, 1, 40)), today()).unwrap();
+    let era = x835::parse_835(a.era835.as_ref().unwrap().as_bytes()).unwrap();
+    assert!(era.is_clean(), "{:?}", era.findings);
+    let read: BTreeMap<_, _> =
+        era.remittances.iter().flat_map(|r| r.claims()).map(|c| (c.patient_control_number.clone(), c)).collect();
+    for c in &a.claims {
+        let Decision::Accepted { result: Some(r), .. } = &c.decision else { continue };
+        let e = read[&c.patient_control_number];
+        assert_eq!((e.status.as_str(), e.charge, e.paid), (r.status, r.charge, r.paid));
+        assert_eq!(e.patient_responsibility.unwrap_or(0), r.patient_responsibility);
+        for (el, rl) in e.lines.iter().zip(&r.lines) {
+            let adj: Vec<_> =
+                el.adjustments.iter().map(|a| (a.group.to_string(), a.reason.to_string(), a.amount)).collect();
+            let want: Vec<_> =
+                rl.adjustments.iter().map(|a| (a.group.to_string(), a.reason.to_string(), a.amount)).collect();
+            assert_eq!(adj, want);
+            let remarks: Vec<_> = el.remarks.iter().map(|r| r.code.to_string()).collect();
+            assert_eq!(remarks, rl.remarks);
+        }
+    }
+    validate("outcomes.835", a.era835.as_ref().unwrap());
+}
+
+#[test]
+fn denials_and_a_notification_only_835_pass_pyx12() {
+    // Given claims the payer denies entirely (timely filing, no authorization)
+    let mut ic = corpus(41, 1, 4);
+    for c in &mut ic.groups[0].transactions[0].claims {
+        c.frequency = "1".into();
+        c.payer_claim_control_number = None;
+        for l in &mut c.lines {
+            l.service_date = d(2025, 2, 3);
+            l.service_date_end = None;
+            l.adjudications.clear();
+        }
+        c.other_subscribers.clear();
+    }
+    let a = answer(&text(&ic), today()).unwrap();
     if let Some(era) = &a.era835 {
-        validate("answer.835", era);
+        let doc = x835::parse_835(era.as_bytes()).unwrap();
+        assert!(doc.is_clean(), "{:?}", doc.findings);
+        for r in &doc.remittances {
+            assert_eq!(r.payment.amount, 0);
+            assert_eq!(r.payment.handling, "H");
+            assert!(r.claims().all(|c| c.status == "4"));
+        }
+        validate("denied.835", era);
     }
 }
 

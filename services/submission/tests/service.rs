@@ -318,6 +318,8 @@ async fn claims_to_files_to_acknowledgements_exactly_once() {
         files(&inbound, ".277ca").is_empty() && files(&inbound, ".999").is_empty()
     })
     .await;
+    // The 835s stay in inbound for the remittance service
+    assert_eq!(files(&inbound, ".835").len(), 2);
     let accepted = h.events(EventType::ClaimAccepted).await;
     let rejected = h.events(EventType::ClaimRejectedByPayer).await;
     assert_eq!(accepted.len() + rejected.len(), 5);

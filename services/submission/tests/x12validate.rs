@@ -178,7 +178,5 @@ fn a_batch_and_the_simulators_answers_pass_pyx12() {
     assert!(answer.rejected_sets.is_empty());
     validate("batch.999", &answer.ack999);
     validate("batch.277ca", answer.ack277ca.as_deref().unwrap());
-    if let Some(era) = &answer.era835 {
-        validate("batch.835", era);
-    }
+    validate("batch.835", answer.era835.as_deref().expect("an 835 for the accepted claims"));
 }
