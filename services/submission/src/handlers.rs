@@ -1,0 +1,47 @@
+//! Event handlers. Their writes go in the worker's transaction, with the inbox record.
+
+use crate::decide;
+use crate::store::{self, NewClaim};
+use prost::Message as _;
+use rcm_proto::events::envelope::Payload;
+use rcm_runtime::{Ctx, HandlerError};
+
+/// What the handlers share (nothing yet: everything they need is in the event and the database).
+#[derive(Debug, Default)]
+pub struct State;
+
+/// `scrubbing.claim_scrubbed`: the claim waits, pending, for the next batch. A claim the tenant
+/// already has (a duplicate event, a redelivery under another message id) is left as it is.
+pub async fn on_claim_scrubbed(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerError> {
+    let env = ctx.envelope().clone();
+    let Some(Payload::ClaimScrubbed(ev)) = &env.payload else {
+        return Err(HandlerError::permanent(format!("event {}: not a ClaimScrubbed", env.event_id)));
+    };
+    let Some(claim) = &ev.claim else {
+        return Err(HandlerError::permanent(format!("event {}: ClaimScrubbed without a claim", env.event_id)));
+    };
+    let claim_id = if env.claim_id.is_empty() { claim.claim_id.as_str() } else { env.claim_id.as_str() };
+    if claim_id.is_empty() {
+        return Err(HandlerError::permanent(format!("event {}: no claim id", env.event_id)));
+    }
+    let payer_id = claim.coverage.as_ref().map(|c| c.payer_id.trim()).unwrap_or_default();
+    let total: i64 = claim.lines.iter().map(|l| l.charge_cents).sum();
+    let bytes = claim.encode_to_vec();
+    let new = NewClaim {
+        tenant: &env.tenant_id,
+        claim_id,
+        patient_control_number: decide::patient_control_number(claim),
+        payer_id,
+        total_charge_cents: total,
+        claim: &bytes,
+        correlation_id: &env.correlation_id,
+        scrubbed_event_id: &env.event_id,
+    };
+    let inserted = store::insert_pending(ctx.db(), &new).await?;
+    if inserted {
+        tracing::debug!(tenant = %env.tenant_id, claim_id, "claim pending");
+    } else {
+        tracing::info!(tenant = %env.tenant_id, claim_id, event_id = %env.event_id, "claim already known; not queued again");
+    }
+    Ok(())
+}

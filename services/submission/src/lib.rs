@@ -1,0 +1,55 @@
+//! The submission service.
+//!
+//! - `scrubbing.claim_scrubbed` → the claim is stored as pending ([`handlers`]).
+//! - The [`batcher`] turns pending claims into one 837P file per payer in
+//!   `<data_dir>/<tenant>/outbound/<tenant>-<ISA13>-<payer>.837` and emits `submission.claim_submitted`.
+//! - The [`acks`] poller reads `<data_dir>/<tenant>/inbound/*.999` and `*.277ca` and emits
+//!   `submission.claim_accepted` or `submission.claim_rejected_by_payer`.
+//! - `SubmissionService.GetClaimStatus` is served by [`grpc`].
+
+pub mod acks;
+pub mod batcher;
+pub mod config;
+pub mod decide;
+pub mod error;
+pub mod files;
+pub mod grpc;
+pub mod handlers;
+pub mod store;
+
+pub use config::SubmissionConfig;
+pub use error::{Error, Result};
+
+use rcm_proto::submission::submission_service_server::SubmissionServiceServer;
+use rcm_runtime::{EventType, Router, ServiceHost, handler};
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub const NAME: &str = "submission";
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Opens the service's database and starts its outbox relay, its consumer, the batcher and the
+/// acknowledgement poller; adds its gRPC service to `routes`.
+pub async fn start(
+    platform: &rcm_runtime::Platform,
+    routes: &mut tonic::service::RoutesBuilder,
+    shutdown: CancellationToken,
+) -> Result<Vec<JoinHandle<rcm_runtime::Result<()>>>, Error> {
+    let config: SubmissionConfig = platform.config.section(NAME)?;
+    config.check()?;
+    let host = ServiceHost::open(platform, NAME, &MIGRATOR).await?;
+    let router = Router::new(NAME).on(EventType::ClaimScrubbed, handler!(handlers::on_claim_scrubbed));
+    let batcher = batcher::Batcher::new(host.clone(), &config);
+    let poller = acks::AckPoller::new(host.clone(), config.poll_interval_ms);
+    let handles = vec![
+        host.spawn_relay(shutdown.clone()),
+        host.spawn_workers(router, Arc::new(handlers::State), shutdown.clone()),
+        tokio::spawn(batcher.run(shutdown.clone())),
+        tokio::spawn(poller.run(shutdown)),
+    ];
+    routes.add_service(SubmissionServiceServer::new(grpc::SubmissionGrpc::new(host.pool.clone())));
+    tracing::info!(service = NAME, "started");
+    Ok(handles)
+}

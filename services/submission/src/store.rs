@@ -1,0 +1,374 @@
+//! The service's tables (see `migrations/1000_init.sql`). Every query names the tenant.
+
+use crate::decide::{ClaimState, ControlNumbers, next_control};
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+/// A claim as scrubbing handed it over.
+pub struct NewClaim<'a> {
+    pub tenant: &'a str,
+    pub claim_id: &'a str,
+    pub patient_control_number: &'a str,
+    pub payer_id: &'a str,
+    pub total_charge_cents: i64,
+    pub claim: &'a [u8],
+    pub correlation_id: &'a str,
+    pub scrubbed_event_id: &'a str,
+}
+
+/// Stores a pending claim; false when the tenant already has this claim (a duplicate event).
+pub async fn insert_pending(conn: &mut PgConnection, c: &NewClaim<'_>) -> Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO claims (tenant_id, claim_id, patient_control_number, payer_id, total_charge_cents, claim,
+                             correlation_id, scrubbed_event_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (tenant_id, claim_id) DO NOTHING",
+    )
+    .bind(c.tenant)
+    .bind(c.claim_id)
+    .bind(c.patient_control_number)
+    .bind(c.payer_id)
+    .bind(c.total_charge_cents)
+    .bind(c.claim)
+    .bind(c.correlation_id)
+    .bind(c.scrubbed_event_id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// A pending claim taken by the batcher.
+#[derive(Debug, Clone)]
+pub struct PendingClaim {
+    pub claim_id: String,
+    pub payer_id: String,
+    pub claim: Vec<u8>,
+    pub correlation_id: String,
+    pub scrubbed_event_id: String,
+}
+
+/// Locks up to `limit` pending claims of the tenant, oldest first; claims another batcher holds are skipped.
+pub async fn take_pending(conn: &mut PgConnection, tenant: &str, limit: i64) -> Result<Vec<PendingClaim>> {
+    let rows = sqlx::query(
+        "SELECT claim_id, payer_id, claim, correlation_id, scrubbed_event_id FROM claims
+         WHERE tenant_id = $1 AND state = 'pending'
+         ORDER BY received_at, claim_id LIMIT $2 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(tenant)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PendingClaim {
+            claim_id: r.get(0),
+            payer_id: r.get(1),
+            claim: r.get(2),
+            correlation_id: r.get(3),
+            scrubbed_event_id: r.get(4),
+        })
+        .collect())
+}
+
+/// Takes the tenant's next ISA13, GS06 and ST02 (the row stays locked until the transaction ends).
+pub async fn allocate_control_numbers(conn: &mut PgConnection, tenant: &str) -> Result<ControlNumbers> {
+    let row = sqlx::query(
+        "INSERT INTO control_numbers (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+         RETURNING interchange, functional_group, transaction_set",
+    )
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (isa, gs, st): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    let next = ControlNumbers {
+        interchange: next_control(isa) as u32,
+        group: next_control(gs) as u32,
+        transaction: next_control(st) as u32,
+    };
+    sqlx::query(
+        "UPDATE control_numbers SET interchange = $2, functional_group = $3, transaction_set = $4 WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .bind(next.interchange as i64)
+    .bind(next.group as i64)
+    .bind(next.transaction as i64)
+    .execute(conn)
+    .await?;
+    Ok(next)
+}
+
+/// One 837P file.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub tenant: String,
+    pub batch_id: Uuid,
+    pub payer_id: String,
+    pub file_name: String,
+    pub control: ControlNumbers,
+    pub claim_count: i32,
+    pub total_charge_cents: i64,
+    pub content: String,
+}
+
+pub async fn insert_batch(conn: &mut PgConnection, b: &Batch) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO batches (tenant_id, batch_id, payer_id, file_name, interchange_control_number, group_control_number,
+                              transaction_control_number, claim_count, total_charge_cents, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&b.tenant)
+    .bind(b.batch_id)
+    .bind(&b.payer_id)
+    .bind(&b.file_name)
+    .bind(b.control.interchange as i64)
+    .bind(b.control.group as i64)
+    .bind(b.control.st02())
+    .bind(b.claim_count)
+    .bind(b.total_charge_cents)
+    .bind(&b.content)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_submitted(
+    conn: &mut PgConnection,
+    tenant: &str,
+    claim_id: &str,
+    batch_id: Uuid,
+    submitted_event_id: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE claims SET state = 'submitted', batch_id = $3, submitted_event_id = $4, updated_at = now()
+         WHERE tenant_id = $1 AND claim_id = $2",
+    )
+    .bind(tenant)
+    .bind(claim_id)
+    .bind(batch_id)
+    .bind(submitted_event_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_held(conn: &mut PgConnection, tenant: &str, claim_id: &str, reason: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE claims SET state = 'held', held_reason = $3, updated_at = now() WHERE tenant_id = $1 AND claim_id = $2",
+    )
+    .bind(tenant)
+    .bind(claim_id)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Batches committed but not yet written to the outbound directory.
+pub async fn unwritten_batches(pool: &PgPool, tenant: &str) -> Result<Vec<(Uuid, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT batch_id, file_name, content FROM batches WHERE tenant_id = $1 AND written_at IS NULL ORDER BY created_at",
+    )
+    .bind(tenant)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn mark_written(pool: &PgPool, tenant: &str, batch_id: Uuid) -> Result<()> {
+    sqlx::query("UPDATE batches SET written_at = now() WHERE tenant_id = $1 AND batch_id = $2")
+        .bind(tenant)
+        .bind(batch_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A claim an acknowledgement is about, locked for the update.
+#[derive(Debug, Clone)]
+pub struct AckTarget {
+    pub claim_id: String,
+    pub state: ClaimState,
+    pub correlation_id: String,
+    pub causation_id: String,
+}
+
+fn target(r: sqlx::postgres::PgRow) -> AckTarget {
+    let state: String = r.get(1);
+    let submitted: Option<String> = r.get(3);
+    let scrubbed: String = r.get(4);
+    AckTarget {
+        claim_id: r.get(0),
+        state: ClaimState::parse(&state).unwrap_or(ClaimState::Held),
+        correlation_id: r.get(2),
+        causation_id: submitted.unwrap_or(scrubbed),
+    }
+}
+
+const TARGET_COLUMNS: &str = "claim_id, state, correlation_id, submitted_event_id, scrubbed_event_id";
+
+pub async fn claim_by_pcn(conn: &mut PgConnection, tenant: &str, pcn: &str) -> Result<Option<AckTarget>> {
+    let sql =
+        format!("SELECT {TARGET_COLUMNS} FROM claims WHERE tenant_id = $1 AND patient_control_number = $2 FOR UPDATE");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant).bind(pcn).fetch_optional(conn).await?;
+    Ok(row.map(target))
+}
+
+/// Our batch with GS06 = `group` (the newest, should the counter have wrapped): its id and ST02.
+pub async fn batch_by_group(conn: &mut PgConnection, tenant: &str, group: u32) -> Result<Option<(Uuid, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT batch_id, transaction_control_number FROM batches WHERE tenant_id = $1 AND group_control_number = $2
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(tenant)
+    .bind(group as i64)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn claims_of_batch(conn: &mut PgConnection, tenant: &str, batch_id: Uuid) -> Result<Vec<AckTarget>> {
+    let sql = format!(
+        "SELECT {TARGET_COLUMNS} FROM claims WHERE tenant_id = $1 AND batch_id = $2 ORDER BY claim_id FOR UPDATE"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant).bind(batch_id).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(target).collect())
+}
+
+pub async fn set_acked(
+    conn: &mut PgConnection,
+    tenant: &str,
+    claim_id: &str,
+    state: ClaimState,
+    payer_claim_control_number: Option<&str>,
+    ack_file: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE claims SET state = $3, payer_claim_control_number = COALESCE($4, payer_claim_control_number),
+                ack_file = $5, updated_at = now()
+         WHERE tenant_id = $1 AND claim_id = $2",
+    )
+    .bind(tenant)
+    .bind(claim_id)
+    .bind(state.as_str())
+    .bind(payer_claim_control_number)
+    .bind(ack_file)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Claims the file for this transaction: records it as processed, or returns false when it was
+/// processed before (a replica handling the same file at the same time waits here for the other's
+/// commit, then sees it as processed).
+pub async fn claim_ack_file(conn: &mut PgConnection, f: &AckFile<'_>) -> Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO ack_files (tenant_id, file_name, sha256, kind, acks) VALUES ($1, $2, $3, $4, 0)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(f.tenant)
+    .bind(f.file_name)
+    .bind(f.sha256)
+    .bind(f.kind)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The file an acknowledgement came in.
+#[derive(Debug, Clone)]
+pub struct AckFile<'a> {
+    pub tenant: &'a str,
+    pub file_name: &'a str,
+    pub sha256: &'a str,
+    pub kind: &'a str,
+}
+
+/// How many acknowledgement items the file held.
+pub async fn set_ack_file_items(conn: &mut PgConnection, f: &AckFile<'_>, acks: i32) -> Result<()> {
+    sqlx::query("UPDATE ack_files SET acks = $4 WHERE tenant_id = $1 AND file_name = $2 AND sha256 = $3")
+        .bind(f.tenant)
+        .bind(f.file_name)
+        .bind(f.sha256)
+        .bind(acks)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_ack_failure(pool: &PgPool, f: &AckFile<'_>, error: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ack_failures (tenant_id, file_name, sha256, kind, error) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(f.tenant)
+    .bind(f.file_name)
+    .bind(f.sha256)
+    .bind(f.kind)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_ack_item(
+    conn: &mut PgConnection,
+    f: &AckFile<'_>,
+    reference: &str,
+    claim_id: Option<&str>,
+    outcome: &str,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ack_items (tenant_id, file_name, sha256, kind, reference, claim_id, outcome, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(f.tenant)
+    .bind(f.file_name)
+    .bind(f.sha256)
+    .bind(f.kind)
+    .bind(reference)
+    .bind(claim_id)
+    .bind(outcome)
+    .bind(detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What GetClaimStatus shows.
+#[derive(Debug, Clone)]
+pub struct ClaimStatusRow {
+    pub state: String,
+    pub updated_at: DateTime<Utc>,
+    pub file_name: Option<String>,
+    pub interchange_control_number: Option<i64>,
+    pub group_control_number: Option<i64>,
+    pub transaction_control_number: Option<String>,
+    pub payer_claim_control_number: Option<String>,
+    pub ack_file: Option<String>,
+    pub held_reason: Option<String>,
+}
+
+pub async fn claim_status(pool: &PgPool, tenant: &str, claim_id: &str) -> Result<Option<ClaimStatusRow>> {
+    let row = sqlx::query(
+        "SELECT c.state, c.updated_at, b.file_name, b.interchange_control_number, b.group_control_number,
+                b.transaction_control_number, c.payer_claim_control_number, c.ack_file, c.held_reason
+         FROM claims c LEFT JOIN batches b ON b.tenant_id = c.tenant_id AND b.batch_id = c.batch_id
+         WHERE c.tenant_id = $1 AND c.claim_id = $2",
+    )
+    .bind(tenant)
+    .bind(claim_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| ClaimStatusRow {
+        state: r.get(0),
+        updated_at: r.get(1),
+        file_name: r.get(2),
+        interchange_control_number: r.get(3),
+        group_control_number: r.get(4),
+        transaction_control_number: r.get(5),
+        payer_claim_control_number: r.get(6),
+        ack_file: r.get(7),
+        held_reason: r.get(8),
+    }))
+}

@@ -1,0 +1,393 @@
+//! The submission service against the real NATS (JetStream) and Postgres, with the simulator as the
+//! clearinghouse: scrubbed claims for two payers become one 837P file per payer and one
+//! ClaimSubmitted per claim (even when an event comes twice); a restart writes a batch committed but
+//! not written, with the same name and content and no new events; the simulator's 999 and 277CA give
+//! ClaimAccepted and ClaimRejectedByPayer; the same ack file dropped again gives nothing new; an
+//! unreadable file goes to failed/ and an ack for a claim we do not know is recorded.
+
+use chrono::NaiveDate;
+use futures::StreamExt;
+use rcm_proto::common::{self as pb, ClaimRef};
+use rcm_proto::events::{ClaimScrubbed, Envelope, envelope::Payload};
+use rcm_proto::submission::submission_service_server::SubmissionService;
+use rcm_runtime::config::Config;
+use rcm_runtime::envelope::{self, Origin};
+use rcm_runtime::ids::Determinism;
+use rcm_runtime::{EventType, Platform, db};
+use rcm_simulator::adjudicate::Decision;
+use rcm_submission::grpc::SubmissionGrpc;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+const TENANT: &str = "alpha";
+
+struct Harness {
+    config: Config,
+    platform: Platform,
+    _data: tempfile::TempDir,
+    data_dir: PathBuf,
+}
+
+impl Harness {
+    async fn new() -> Harness {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+        let id = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+        let data = tempfile::tempdir().unwrap();
+        let mut config = Config {
+            subject_prefix: id.clone(),
+            database_prefix: format!("{id}_"),
+            tenants: vec![TENANT.to_string()],
+            data_dir: data.path().to_path_buf(),
+            ..Config::default()
+        };
+        config.consumer.backoff_ms = vec![50];
+        config.outbox.poll_ms = 50;
+        config.services.insert(
+            "submission".into(),
+            serde_json::json!({ "batch_interval_ms": 2000, "poll_interval_ms": 100, "submitter_id": "SUBMITTEST" }),
+        );
+        let platform = Platform::connect(config.clone(), Determinism::default())
+            .await
+            .expect("NATS and Postgres are running (just up)");
+        platform.add_tenant(TENANT, "Alpha").await.unwrap();
+        let data_dir = data.path().to_path_buf();
+        Harness { config, platform, _data: data, data_dir }
+    }
+
+    async fn start(&self, shutdown: &CancellationToken) -> Vec<JoinHandle<rcm_runtime::Result<()>>> {
+        let mut routes = tonic::service::RoutesBuilder::default();
+        rcm_submission::start(&self.platform, &mut routes, shutdown.clone()).await.unwrap()
+    }
+
+    async fn pool(&self) -> sqlx::PgPool {
+        let name = db::database_name(&self.config.database_prefix, rcm_submission::NAME);
+        db::connect(&self.config.database_url, &name, 2).await.unwrap()
+    }
+
+    fn scrubbed(&self, claim: pb::Claim) -> Envelope {
+        let origin = Origin { tenant: TENANT.into(), claim_id: claim.claim_id.clone(), ..Origin::default() };
+        let payload = Payload::ClaimScrubbed(ClaimScrubbed { claim: Some(claim), warnings: vec![] });
+        envelope::new_envelope(&self.platform.det, "scrubbing", &origin, payload)
+    }
+
+    async fn publish(&self, env: &Envelope, msg_id: Option<&str>) {
+        let mut out = envelope::encode(self.platform.bus.subjects(), env, None).unwrap();
+        if let Some(id) = msg_id {
+            out.headers[0].1 = id.to_string();
+        }
+        self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
+    }
+
+    /// Every event of a type on the tenant's stream so far.
+    async fn events(&self, t: EventType) -> Vec<Envelope> {
+        let stream = self.platform.bus.stream(TENANT).await.unwrap();
+        let consumer = stream
+            .create_consumer(async_nats::jetstream::consumer::pull::Config {
+                filter_subject: self.platform.bus.subjects().event(TENANT, t),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let msgs: Vec<_> = consumer
+            .fetch()
+            .max_messages(1000)
+            .expires(Duration::from_millis(300))
+            .messages()
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        msgs.into_iter().map(|m| envelope::decode(&m.unwrap().payload).unwrap()).collect()
+    }
+
+    fn dir(&self, which: &str) -> PathBuf {
+        self.data_dir.join(TENANT).join(which)
+    }
+
+    async fn cleanup(self) {
+        self.platform.bus.delete_stream(TENANT).await.unwrap();
+        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
+            db::drop_database(&self.config.database_url, &name).await.unwrap();
+        }
+    }
+}
+
+async fn wait_for<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn files(dir: &Path, ext: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|it| {
+            it.filter_map(|e| e.ok())
+                .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(ext))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+fn claim(n: u32, payer: &str, npi: &str) -> pb::Claim {
+    let address = |line1: &str| pb::Address {
+        line1: line1.into(),
+        city: "Springfield".into(),
+        state: "IL".into(),
+        postal_code: "627011234".into(),
+        ..Default::default()
+    };
+    pb::Claim {
+        claim_id: format!("claim-{n}"),
+        encounter_id: format!("enc-{n}"),
+        patient: Some(pb::Patient {
+            patient_id: format!("p-{n}"),
+            name: Some(pb::PersonName { last: "Tester".into(), first: format!("Pat{n}"), ..Default::default() }),
+            birth_date: format!("1970-05-{:02}", n % 28 + 1),
+            gender: "F".into(),
+            address: Some(address("2 Elm St")),
+        }),
+        coverage: Some(pb::Coverage {
+            payer_id: payer.into(),
+            payer_name: format!("Plan {payer}"),
+            member_id: format!("MEM{n:06}"),
+            relationship: "18".into(),
+            claim_filing: "CI".into(),
+            ..Default::default()
+        }),
+        billing_provider: Some(pb::Provider {
+            npi: npi.into(),
+            organization_name: "Good Clinic".into(),
+            tax_id: "123456789".into(),
+            address: Some(address("1 Main St")),
+            ..Default::default()
+        }),
+        place_of_service: "11".into(),
+        service_date: "2026-01-10".into(),
+        diagnosis_codes: vec!["E11.9".into(), "I10".into()],
+        lines: vec![
+            pb::ServiceLine {
+                line_id: format!("{n}-1"),
+                procedure_code: "99214".into(),
+                units: "1".into(),
+                charge_cents: 15000 + n as i64 * 100,
+                diagnosis_pointers: vec![1, 2],
+                ..Default::default()
+            },
+            pb::ServiceLine {
+                line_id: format!("{n}-2"),
+                procedure_code: "83036".into(),
+                units: "1".into(),
+                charge_cents: 4500,
+                diagnosis_pointers: vec![1],
+                ..Default::default()
+            },
+        ],
+        total_charge_cents: 15000 + n as i64 * 100 + 4500,
+        patient_control_number: format!("PCN-{}", uuid::Uuid::now_v7().simple()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn claims_to_files_to_acknowledgements_exactly_once() {
+    let h = Harness::new().await;
+    let shutdown = CancellationToken::new();
+    let handles = h.start(&shutdown).await;
+    let pool = h.pool().await;
+
+    // Given scrubbed claims for two payers; claim 3's billing NPI fails its check digit (the payer
+    // will reject it); claim 1's event is delivered twice, and claim 2 comes in a second event too.
+    let claims = vec![
+        claim(1, "PAYA", "1234567893"),
+        claim(2, "PAYA", "1234567893"),
+        claim(3, "PAYA", "1234567890"),
+        claim(4, "PAYB", "1234567893"),
+        claim(5, "PAYB", "1234567893"),
+    ];
+    let pcn: BTreeMap<String, String> =
+        claims.iter().map(|c| (c.claim_id.clone(), c.patient_control_number.clone())).collect();
+    let mut first = None;
+    for c in &claims {
+        let env = h.scrubbed(c.clone());
+        h.publish(&env, None).await;
+        if c.claim_id == "claim-1" {
+            h.publish(&env, Some("another-message-id")).await;
+            first = Some(env);
+        }
+        if c.claim_id == "claim-2" {
+            h.publish(&h.scrubbed(c.clone()), None).await;
+        }
+    }
+
+    // Then one 837P file per payer appears, and one ClaimSubmitted per claim
+    let outbound = h.dir("outbound");
+    wait_for("two 837P files", || async { files(&outbound, ".837").len() == 2 }).await;
+    wait_for("five ClaimSubmitted", || async { h.events(EventType::ClaimSubmitted).await.len() >= 5 }).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let submitted = h.events(EventType::ClaimSubmitted).await;
+    let mut per_claim: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &submitted {
+        *per_claim.entry(e.claim_id.clone()).or_default() += 1;
+    }
+    assert_eq!(per_claim.len(), 5, "{per_claim:?}");
+    assert!(per_claim.values().all(|&n| n == 1), "each claim submitted once: {per_claim:?}");
+    let names = files(&outbound, ".837");
+    assert!(names[0].starts_with("alpha-") && names[0].ends_with("-PAYA.837"), "{names:?}");
+    assert!(names[1].ends_with("-PAYB.837"), "{names:?}");
+    let mut sent_pcns: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for n in &names {
+        let text = std::fs::read_to_string(outbound.join(n)).unwrap();
+        let doc = rcm_x12::x837p::parse_837p(text.as_bytes()).unwrap();
+        assert!(doc.findings.is_empty(), "{:?}", doc.findings);
+        assert_eq!(doc.interchanges[0].header.sender_id, "SUBMITTEST");
+        sent_pcns.insert(n.clone(), doc.claims().map(|c| c.patient_control_number.to_string()).collect());
+    }
+    assert_eq!(sent_pcns[&names[0]].len(), 3);
+    assert_eq!(sent_pcns[&names[1]].len(), 2);
+    for e in &submitted {
+        let Some(Payload::ClaimSubmitted(s)) = &e.payload else { panic!() };
+        assert_eq!(s.patient_control_number, pcn[&e.claim_id]);
+        assert!(sent_pcns[&s.file_name].contains(&s.patient_control_number));
+        assert_eq!(s.lines.len(), 2);
+        assert!(!e.correlation_id.is_empty());
+    }
+    let first = first.unwrap();
+    let c1 = submitted.iter().find(|e| e.claim_id == "claim-1").unwrap();
+    assert_eq!(c1.causation_id, first.event_id);
+    assert_eq!(c1.correlation_id, first.correlation_id);
+
+    // When the service stops after committing a batch but before writing its file, and restarts
+    shutdown.cancel();
+    for handle in handles {
+        handle.await.unwrap().unwrap();
+    }
+    let lost = names[1].clone();
+    let content = std::fs::read(outbound.join(&lost)).unwrap();
+    std::fs::remove_file(outbound.join(&lost)).unwrap();
+    sqlx::query("UPDATE batches SET written_at = NULL WHERE file_name = $1").bind(&lost).execute(&pool).await.unwrap();
+    let shutdown = CancellationToken::new();
+    let handles = h.start(&shutdown).await;
+    // Then the file is written again, the same, and nothing is submitted again
+    wait_for("the unwritten batch", || async { outbound.join(&lost).exists() }).await;
+    assert_eq!(std::fs::read(outbound.join(&lost)).unwrap(), content);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(h.events(EventType::ClaimSubmitted).await.len(), 5);
+    assert_eq!(files(&outbound, ".837").len(), 2);
+
+    // When the clearinghouse answers both files
+    let today = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    let inbound = h.dir("inbound");
+    let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
+    for n in &names {
+        let a = rcm_simulator::answer_file(&outbound.join(n), &inbound, &outbound.join("answered"), today)
+            .unwrap()
+            .unwrap();
+        for c in a.claims {
+            decisions.insert(c.patient_control_number.to_string(), c.decision);
+        }
+    }
+    assert!(matches!(decisions[&pcn["claim-3"]], Decision::Rejected(_)));
+    // Then each claim is accepted or rejected as the payer decided, once
+    let decided = || async {
+        h.events(EventType::ClaimAccepted).await.len() + h.events(EventType::ClaimRejectedByPayer).await.len()
+    };
+    wait_for("five acknowledgement events", || async { decided().await >= 5 }).await;
+    wait_for("the ack files to move", || async {
+        files(&inbound, ".277ca").is_empty() && files(&inbound, ".999").is_empty()
+    })
+    .await;
+    // The 835s stay in inbound for the remittance service
+    assert_eq!(files(&inbound, ".835").len(), 2);
+    let accepted = h.events(EventType::ClaimAccepted).await;
+    let rejected = h.events(EventType::ClaimRejectedByPayer).await;
+    assert_eq!(accepted.len() + rejected.len(), 5);
+    for e in &accepted {
+        let Some(Payload::ClaimAccepted(a)) = &e.payload else { panic!() };
+        match &decisions[&pcn[&e.claim_id]] {
+            Decision::Accepted { payer_claim_control_number, .. } => {
+                assert_eq!(&a.payer_claim_control_number, payer_claim_control_number.as_str())
+            }
+            d => panic!("{} accepted but the payer decided {d:?}", e.claim_id),
+        }
+        assert!(a.ack_file.ends_with(".277ca"));
+    }
+    for e in &rejected {
+        let Some(Payload::ClaimRejectedByPayer(r)) = &e.payload else { panic!() };
+        let Decision::Rejected(rej) = &decisions[&pcn[&e.claim_id]] else { panic!("{} wrongly rejected", e.claim_id) };
+        assert_eq!(r.reasons[0].message, format!("claim status {}", rej.status));
+        assert!(r.reasons[0].message.is_ascii());
+    }
+    let c3 = rejected.iter().find(|e| e.claim_id == "claim-3").expect("claim 3 rejected");
+    let Some(Payload::ClaimRejectedByPayer(r)) = &c3.payload else { panic!() };
+    assert_eq!(r.reasons[0].message, "claim status A7:562:85");
+
+    // And GetClaimStatus tells the state with the file and control numbers
+    let grpc = SubmissionGrpc::new(pool.clone());
+    let status = grpc
+        .get_claim_status(tonic::Request::new(ClaimRef { tenant_id: TENANT.into(), claim_id: "claim-3".into() }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.state, "rejected_by_payer");
+    assert!(status.detail.contains(&format!("file {}", names[0])), "{}", status.detail);
+    assert!(status.detail.contains("ISA13 "), "{}", status.detail);
+    let missing = grpc
+        .get_claim_status(tonic::Request::new(ClaimRef { tenant_id: TENANT.into(), claim_id: "nope".into() }))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), tonic::Code::NotFound);
+
+    // When the same 277CA is dropped again, a garbage 999 arrives, and a 277CA names a claim we do not know
+    let processed = inbound.join("processed");
+    let ack_name = files(&processed, ".277ca")[0].clone();
+    let ack_text = std::fs::read_to_string(processed.join(&ack_name)).unwrap();
+    std::fs::write(inbound.join(&ack_name), &ack_text).unwrap();
+    std::fs::write(inbound.join("junk.999"), "this is not an X12 file").unwrap();
+    let some_pcn = sent_pcns[&ack_name.replace(".277ca", ".837")][0].clone();
+    std::fs::write(inbound.join("stranger.277ca"), ack_text.replace(&some_pcn, "PCN-NOT-OURS")).unwrap();
+    wait_for("the dropped files to be handled", || async {
+        files(&inbound, ".277ca").is_empty() && files(&inbound, ".999").is_empty()
+    })
+    .await;
+    // Then nothing new is emitted, the junk is in failed/ with its error, the stranger is recorded
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(decided().await, 5, "no event for a file seen before or a claim already decided");
+    assert!(inbound.join("failed").join("junk.999").exists());
+    assert_eq!(count(&pool, "SELECT count(*) FROM ack_failures WHERE file_name = 'junk.999'").await, 1);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM ack_items WHERE outcome = 'unknown_claim' AND reference = 'PCN-NOT-OURS'")
+            .await,
+        1
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM ack_files WHERE kind = '277ca'").await, 3);
+    assert_eq!(count(&pool, "SELECT count(*) FROM claims WHERE state = 'pending'").await, 0);
+
+    shutdown.cancel();
+    for handle in handles {
+        handle.await.unwrap().unwrap();
+    }
+    pool.close().await;
+    h.cleanup().await;
+}
