@@ -138,7 +138,9 @@ enum TenantCommand {
     },
     List,
     /// Offboard a tenant: delete its stream and mark it removed.
-    Remove { tenant: String },
+    Remove {
+        tenant: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -212,7 +214,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let _guard = telemetry::init("rcm");
             let (targets, simulator) = services::parse_targets(&target)?;
             if !config.metrics_addr.is_empty() {
-                telemetry::serve_metrics(config.metrics_addr.parse().context("metrics_addr")?).map_err(anyhow::Error::msg)?;
+                telemetry::serve_metrics(config.metrics_addr.parse().context("metrics_addr")?)
+                    .map_err(anyhow::Error::msg)?;
             }
             let platform = Platform::connect(config.clone(), Default::default()).await?;
             for t in &config.tenants {
@@ -289,7 +292,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             match command {
                 ReplayCommand::Record { tenant, out } => {
                     let records = replay::record(&bus, &tenant).await?;
-                    let mut f = std::io::BufWriter::new(std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?);
+                    let mut f = std::io::BufWriter::new(
+                        std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?,
+                    );
                     replay::write_jsonl(&records, &mut f)?;
                     println!("{}: {} messages", out.display(), records.len());
                 }
@@ -306,7 +311,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Outbox { command: OutboxCommand::Republish { since, target } } => {
             let (targets, _) = services::parse_targets(&target)?;
             for t in targets {
-                let pool = rcm_runtime::db::connect(&config.database_url, &rcm_runtime::db::database_name(&config.database_prefix, t), 2).await?;
+                let pool = rcm_runtime::db::connect(
+                    &config.database_url,
+                    &rcm_runtime::db::database_name(&config.database_prefix, t),
+                    2,
+                )
+                .await?;
                 let n = rcm_runtime::outbox::republish_since(&pool, since).await?;
                 println!("{t}: {n} events will be published again");
             }

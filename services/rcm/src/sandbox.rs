@@ -5,6 +5,7 @@
 use crate::services::{self, Tasks};
 use anyhow::{Context, Result};
 use rcm_runtime::config::Config;
+use rcm_runtime::ids::Determinism;
 use rcm_runtime::{Platform, db};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,7 +55,12 @@ impl Sandbox {
 
     /// Registers the tenants and starts `targets` (service names, plus the simulator when asked).
     pub async fn start(config: Config, targets: &[&str], simulator: bool) -> Result<Sandbox> {
-        let platform = Platform::connect(config.clone(), Default::default()).await.context("NATS and Postgres must run (just up)")?;
+        Self::start_with(config, Determinism::default(), targets, simulator).await
+    }
+
+    /// As [`Sandbox::start`], with a given clock and id generator (replays pin them).
+    pub async fn start_with(config: Config, det: Determinism, targets: &[&str], simulator: bool) -> Result<Sandbox> {
+        let platform = Platform::connect(config.clone(), det).await.context("NATS and Postgres must run (just up)")?;
         for t in &config.tenants {
             platform.add_tenant(t, t).await?;
         }

@@ -47,7 +47,12 @@ pub type Tasks = Vec<JoinHandle<rcm_runtime::Result<()>>>;
 
 /// Starts one service: opens its database, consumers, relay and background tasks, and adds its
 /// gRPC service to `routes`.
-pub async fn start(name: &str, platform: &Platform, routes: &mut RoutesBuilder, shutdown: &CancellationToken) -> Result<Tasks> {
+pub async fn start(
+    name: &str,
+    platform: &Platform,
+    routes: &mut RoutesBuilder,
+    shutdown: &CancellationToken,
+) -> Result<Tasks> {
     let s = shutdown.clone();
     let tasks = match name {
         "intake" => rcm_intake::start(platform, routes, s).await.map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -63,7 +68,12 @@ pub async fn start(name: &str, platform: &Platform, routes: &mut RoutesBuilder, 
 }
 
 /// Starts every named service; the context names the one that failed.
-pub async fn start_all(names: &[&str], platform: &Platform, routes: &mut RoutesBuilder, shutdown: &CancellationToken) -> Result<Tasks> {
+pub async fn start_all(
+    names: &[&str],
+    platform: &Platform,
+    routes: &mut RoutesBuilder,
+    shutdown: &CancellationToken,
+) -> Result<Tasks> {
     let mut all = Vec::new();
     for name in names {
         all.extend(start(name, platform, routes, shutdown).await.with_context(|| format!("starting {name}"))?);
@@ -94,13 +104,17 @@ pub async fn migrate(name: &str, config: &rcm_runtime::config::Config) -> Result
         "denials" => &rcm_denials::MIGRATOR,
         other => bail!("unknown service {other:?}"),
     };
-    rcm_runtime::db::open_service_database(&config.database_url, &config.database_prefix, name, Some(migrator), 2).await?;
+    rcm_runtime::db::open_service_database(&config.database_url, &config.database_prefix, name, Some(migrator), 2)
+        .await?;
     Ok(())
 }
 
 /// Starts the clearinghouse and payer simulator over the tenants served (not one of the six
 /// services: it stands for the world outside, answering 837 files with 999, 277CA and 835 files).
-pub fn start_simulator(platform: &Platform, shutdown: &CancellationToken) -> Result<JoinHandle<rcm_runtime::Result<()>>> {
+pub fn start_simulator(
+    platform: &Platform,
+    shutdown: &CancellationToken,
+) -> Result<JoinHandle<rcm_runtime::Result<()>>> {
     let mut config: rcm_simulator::SimulatorConfig = platform.config.section("simulator")?;
     config.data_dir = platform.config.data_dir.clone();
     let platform = platform.clone();

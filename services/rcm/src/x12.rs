@@ -55,14 +55,19 @@ impl Parsed {
                 rcm_x12::value::cents_to_string(d.claims().map(|c| c.total_charge).sum())
             ),
             Parsed::P835(d) => {
-                let claims: usize = d.remittances.iter().map(|r| r.claims.len()).sum();
+                let claims: usize = d.remittances.iter().map(|r| r.claim_count()).sum();
                 format!("835: {} remittance(s), {} claim(s)", d.remittances.len(), claims)
             }
             Parsed::P999(d) => format!("999: {} acknowledgement(s), status {:?}", d.acks().count(), d.status()),
             Parsed::P277(d) => {
                 let claims = d.claims();
                 let accepted = claims.iter().filter(|c| c.accepted).count();
-                format!("277CA: {} claim(s), {} accepted, {} not accepted", claims.len(), accepted, claims.len() - accepted)
+                format!(
+                    "277CA: {} claim(s), {} accepted, {} not accepted",
+                    claims.len(),
+                    accepted,
+                    claims.len() - accepted
+                )
             }
         }
     }
@@ -79,7 +84,11 @@ fn parse(bytes: &[u8]) -> Result<Parsed, X12Error> {
         "999" => Parsed::P999(x999::parse_999(bytes)?),
         "277" => Parsed::P277(x277ca::parse_277ca(bytes)?),
         "" => return Err(X12Error::NotX12("the file has no transaction set".into())),
-        other => return Err(X12Error::NotX12(format!("transaction set {other} is not one rcm reads (837P, 835, 999, 277CA)"))),
+        other => {
+            return Err(X12Error::NotX12(format!(
+                "transaction set {other} is not one rcm reads (837P, 835, 999, 277CA)"
+            )));
+        }
     })
 }
 

@@ -17,7 +17,12 @@ pub async fn client(endpoint: String) -> IntakeServiceClient<tonic::transport::C
     }
 }
 
-pub async fn submit(c: &mut IntakeServiceClient<tonic::transport::Channel>, tenant: &str, n: usize, seed: u64) -> Vec<String> {
+pub async fn submit(
+    c: &mut IntakeServiceClient<tonic::transport::Channel>,
+    tenant: &str,
+    n: usize,
+    seed: u64,
+) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
         let enc = rcm::demo::encounters::encounter(tenant, "t", seed, i);
@@ -35,14 +40,28 @@ pub fn final_count(s: &ClaimSummary) -> i64 {
 }
 
 /// Waits until `n` claims of the tenant are in a final state; returns the summary.
-pub async fn wait_final(c: &mut IntakeServiceClient<tonic::transport::Channel>, tenant: &str, n: i64, timeout: Duration) -> ClaimSummary {
+pub async fn wait_final(
+    c: &mut IntakeServiceClient<tonic::transport::Channel>,
+    tenant: &str,
+    n: i64,
+    timeout: Duration,
+) -> ClaimSummary {
     let deadline = Instant::now() + timeout;
     loop {
-        let s = c.summarize_claims(SummarizeClaimsRequest { tenant_id: tenant.into() }).await.expect("summary").into_inner();
+        let s = c
+            .summarize_claims(SummarizeClaimsRequest { tenant_id: tenant.into() })
+            .await
+            .expect("summary")
+            .into_inner();
         if final_count(&s) >= n {
             return s;
         }
-        assert!(Instant::now() < deadline, "only {} of {n} claims of {tenant} reached a final state: {:?}", final_count(&s), s.states);
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} claims of {tenant} reached a final state: {:?}",
+            final_count(&s),
+            s.states
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }

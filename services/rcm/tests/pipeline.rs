@@ -22,14 +22,19 @@ async fn two_tenants_end_to_end() {
     for (tenant, ids) in [("north", &north), ("south", &south)] {
         let s = wait_final(&mut c, tenant, ids.len() as i64, Duration::from_secs(180)).await;
         assert_eq!(s.total_claims, ids.len() as i64, "{tenant}: one claim per encounter");
-        let paid: i64 = s.states.iter().filter(|c| matches!(c.state.as_str(), "paid" | "partially_paid")).map(|c| c.claims).sum();
+        let paid: i64 =
+            s.states.iter().filter(|c| matches!(c.state.as_str(), "paid" | "partially_paid")).map(|c| c.claims).sum();
         assert!(paid > 0, "{tenant}: some claims paid: {:?}", s.states);
         assert!(s.paid_cents > 0 && s.paid_cents + s.patient_responsibility_cents <= s.billed_cents, "{tenant}: {s:?}");
         let unique: HashSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len());
     }
     // A paid claim's history runs from received to paid through every step.
-    let history = c.get_claim_history(ClaimRef { tenant_id: "north".into(), claim_id: north[0].clone() }).await.unwrap().into_inner();
+    let history = c
+        .get_claim_history(ClaimRef { tenant_id: "north".into(), claim_id: north[0].clone() })
+        .await
+        .unwrap()
+        .into_inner();
     let states: Vec<_> = history.entries.iter().map(|e| e.state.as_str()).collect();
     assert_eq!(states.first(), Some(&"received"), "{states:?}");
     assert!(rcm::demo::FINAL_STATES.contains(&history.state.as_str()), "{}", history.state);

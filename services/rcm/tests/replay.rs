@@ -6,8 +6,10 @@ mod common;
 
 use common::*;
 use rcm::sandbox::Sandbox;
+use rcm_runtime::ids::{Determinism, SequentialIds, SteppingClock};
 use rcm_runtime::replay;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn fixture() -> PathBuf {
@@ -51,7 +53,15 @@ async fn replay_of_recorded_encounters_gives_the_snapshot() {
     let inputs = records.iter().filter(|r| r.subject.starts_with("evt.")).count();
     assert!(inputs > 0);
     let services = ["coding", "scrubbing", "submission", "remittance", "denials"];
-    let sandbox = Sandbox::start(Sandbox::config(&["acme"]), &services, true).await.unwrap();
+    // The day is pinned, for the services (scrubbing's date edits) and for the payer simulator
+    // (timely filing), so the recorded visits are judged the same way every year.
+    let mut config = Sandbox::config(&["acme"]);
+    config.services.insert("simulator".into(), serde_json::json!({ "today": "2026-11-26" }));
+    let det = Determinism {
+        clock: Arc::new(SteppingClock::new("2026-11-26T12:00:00Z".parse().unwrap())),
+        ids: Arc::new(SequentialIds::new(26)),
+    };
+    let sandbox = Sandbox::start_with(config, det, &services, true).await.unwrap();
     replay::play(&sandbox.platform.bus, "acme", &records).await.unwrap();
 
     // Wait until every claim has a final event and the pipeline is idle.

@@ -52,13 +52,15 @@ async fn sigkill_mid_run_loses_nothing_and_submits_nothing_twice() {
         tokio::spawn(async move { demo::run(config, &options(true)).await })
     };
     let mut c = client(format!("http://{}", config.grpc_addr)).await;
-    loop {
+    let at_kill = loop {
         let s = c.summarize_claims(rcm_proto::intake::SummarizeClaimsRequest { tenant_id: "east".into() }).await;
-        if s.is_ok_and(|s| s.into_inner().states.iter().any(|c| c.state == "submitted" || c.state == "paid")) {
-            break;
+        if let Ok(s) = s.map(|s| s.into_inner()) {
+            if s.states.iter().any(|c| c.state == "submitted" || c.state == "paid") {
+                break final_count(&s);
+            }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     child.kill().expect("SIGKILL rcm serve");
     child.wait().unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -66,7 +68,13 @@ async fn sigkill_mid_run_loses_nothing_and_submits_nothing_twice() {
     let interrupted = run.await.unwrap().expect("the demo finishes after the restart");
     child.kill().ok();
     child.wait().ok();
-    assert_eq!(interrupted.lost, 0, "claims lost: {interrupted:?}\nserve log: {}", std::fs::read_to_string(&log).unwrap_or_default());
+    assert!(at_kill < 60, "the kill came after every claim was done ({at_kill}): not mid-run");
+    assert_eq!(
+        interrupted.lost,
+        0,
+        "claims lost: {interrupted:?}\nserve log: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
 
     let outbound = config.data_dir.join("east").join("outbound");
     let pcns = submitted_claims(&outbound);
@@ -80,7 +88,10 @@ async fn sigkill_mid_run_loses_nothing_and_submits_nothing_twice() {
     assert_eq!(uninterrupted.lost, 0);
     let (a, b) = (&interrupted.tenants[0], &uninterrupted.tenants[0]);
     assert_eq!(a.claims_by_state, b.claims_by_state);
-    assert_eq!((&a.billed, &a.paid, &a.adjusted, &a.patient_responsibility, a.denied), (&b.billed, &b.paid, &b.adjusted, &b.patient_responsibility, b.denied));
+    assert_eq!(
+        (&a.billed, &a.paid, &a.adjusted, &a.patient_responsibility, a.denied),
+        (&b.billed, &b.paid, &b.adjusted, &b.patient_responsibility, b.denied)
+    );
 
     sandbox::remove(&config).await.unwrap();
     sandbox::remove(&clean).await.unwrap();

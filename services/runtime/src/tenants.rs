@@ -30,7 +30,12 @@ pub struct Registry {
 impl Registry {
     pub async fn open(database_url: &str, database_prefix: &str) -> Result<Registry> {
         let pool = db::open_service_database(database_url, database_prefix, "admin", None, 2).await?;
-        sqlx::query(SCHEMA).execute(&pool).await?;
+        // Two processes starting together would race on CREATE TABLE IF NOT EXISTS (Postgres
+        // does not make it atomic); an advisory lock puts them in turn.
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7262636001)").execute(&mut *tx).await?;
+        sqlx::query(SCHEMA).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(Registry { pool })
     }
 

@@ -4,19 +4,29 @@
 //! with a wrong check digit (scrubbing rejects it) and visits coded only in SNOMED CT (they wait
 //! for a coder).
 
-use rcm_proto::common::{Address, Coverage, Encounter, PersonName, Patient, Provider, ServiceLine, SourceCode};
+use rcm_proto::common::{Address, Coverage, Encounter, Patient, PersonName, Provider, ServiceLine, SourceCode};
 use rcm_x12::x837p::sample::{Rng, npi_check_digit};
 
-const LAST: &[&str] = &["Rivera", "Okafor", "O'Neil", "Nguyen", "Kowalski", "Haddad", "Lindqvist", "Moreau", "Tanaka", "Abara"];
+const LAST: &[&str] =
+    &["Rivera", "Okafor", "O'Neil", "Nguyen", "Kowalski", "Haddad", "Lindqvist", "Moreau", "Tanaka", "Abara"];
 const FIRST: &[&str] = &["Ana", "Ben", "Chloe", "Dev", "Eli", "Fatima", "Gus", "Hana", "Ivan", "Jo"];
-const CITIES: &[(&str, &str, &str)] =
-    &[("Springfield", "IL", "62701"), ("Albany", "NY", "12207"), ("Austin", "TX", "78701"), ("Portland", "OR", "97201")];
+const CITIES: &[(&str, &str, &str)] = &[
+    ("Springfield", "IL", "62701"),
+    ("Albany", "NY", "12207"),
+    ("Austin", "TX", "78701"),
+    ("Portland", "OR", "97201"),
+];
 /// ICD-10-CM codes (FY2026, billable).
-const DIAGNOSES: &[&str] = &["E119", "I10", "J069", "M545", "R051", "K219", "N390", "E785", "J45909", "M1711", "F329", "R0602"];
+const DIAGNOSES: &[&str] =
+    &["E119", "I10", "J069", "M545", "R051", "K219", "N390", "E785", "J45909", "M1711", "F329", "R0602"];
 /// CPT numbers only (their descriptions are licensed and not shipped).
-const PROCEDURES: &[&str] = &["99213", "99214", "99203", "99204", "93000", "71046", "97110", "97140", "20610", "96372", "11721"];
-const PAYERS: &[(&str, &str, &str)] =
-    &[("ACME1", "Acme Health Plan", "CI"), ("MCR01", "Medicare Part B", "MB"), ("BLU01", "Blue Plan of the Lakes", "BL")];
+const PROCEDURES: &[&str] =
+    &["99213", "99214", "99203", "99204", "93000", "71046", "97110", "97140", "20610", "96372", "11721"];
+const PAYERS: &[(&str, &str, &str)] = &[
+    ("ACME1", "Acme Health Plan", "CI"),
+    ("MCR01", "Medicare Part B", "MB"),
+    ("BLU01", "Blue Plan of the Lakes", "BL"),
+];
 
 fn npi(rng: &mut Rng, valid: bool) -> String {
     let base = format!("1{}", rng.digits(8));
@@ -55,10 +65,13 @@ fn practice(tenant: &str, k: u64) -> Provider {
 
 /// Encounter `index` of a run for `tenant`. `run` only goes into ids.
 pub fn encounter(tenant: &str, run: &str, seed: u64, index: usize) -> Encounter {
-    let mut rng = Rng::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9) ^ tenant.len() as u64);
+    let tenant_seed =
+        tenant.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    let mut rng = Rng::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9) ^ tenant_seed);
     // Recent visits, relative to today, so the payer's timely-filing rule does not deny them.
     let service_date = chrono::Utc::now().date_naive() - chrono::Duration::days(rng.range(5, 60) as i64);
-    let birth = chrono::NaiveDate::from_ymd_opt(1945, 1, 1).expect("date") + chrono::Duration::days(rng.range(0, 25_000) as i64);
+    let birth = chrono::NaiveDate::from_ymd_opt(1945, 1, 1).expect("date")
+        + chrono::Duration::days(rng.range(0, 25_000) as i64);
     let (payer_id, payer_name, filing) = *rng.pick(PAYERS);
     let mut billing = practice(tenant, rng.range(0, 2));
     let broken_npi = rng.chance(3);

@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// States in which a claim's automatic trip is over.
-pub const FINAL_STATES: [&str; 6] = ["needs_coding", "rejected", "rejected_by_payer", "paid", "partially_paid", "in_denial_queue"];
+pub const FINAL_STATES: [&str; 6] =
+    ["needs_coding", "rejected", "rejected_by_payer", "paid", "partially_paid", "in_denial_queue"];
 
 /// The `demo` profile: what `rcm demo` and `rcm serve --profile demo` share.
 pub fn profile(mut config: Config) -> Config {
@@ -104,7 +105,8 @@ pub async fn run(config: Config, opts: &DemoOptions) -> Result<DemoReport> {
         let mut routes = tonic::service::RoutesBuilder::default();
         tasks = services::start_all(&services::SERVICES, &platform, &mut routes, &shutdown).await?;
         tasks.push(services::start_simulator(&platform, &shutdown)?);
-        let names: Vec<&str> = services::SERVICES.iter().flat_map(|s| services::grpc_names(s).iter().copied()).collect();
+        let names: Vec<&str> =
+            services::SERVICES.iter().flat_map(|s| services::grpc_names(s).iter().copied()).collect();
         let sd = shutdown.clone();
         tasks.push(tokio::spawn(async move { rcm_runtime::grpc::serve(addr, routes, &names, sd).await }));
     }
@@ -134,7 +136,11 @@ fn bar(show: bool, len: u64, msg: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let b = ProgressBar::new(len);
-    b.set_style(ProgressStyle::with_template("{msg:>22} [{bar:40}] {pos}/{len} {elapsed}").expect("template").progress_chars("=> "));
+    b.set_style(
+        ProgressStyle::with_template("{msg:>22} [{bar:40}] {pos}/{len} {elapsed}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
     b.set_message(msg.to_string());
     b
 }
@@ -177,7 +183,12 @@ async fn drive(config: &Config, _platform: &Platform, opts: &DemoOptions, addr: 
             match client.summarize_claims(SummarizeClaimsRequest { tenant_id: t.clone() }).await {
                 Ok(s) => {
                     let s = s.into_inner();
-                    finished += s.states.iter().filter(|c| FINAL_STATES.contains(&c.state.as_str())).map(|c| c.claims).sum::<i64>();
+                    finished += s
+                        .states
+                        .iter()
+                        .filter(|c| FINAL_STATES.contains(&c.state.as_str()))
+                        .map(|c| c.claims)
+                        .sum::<i64>();
                     summaries.insert(t.clone(), s);
                 }
                 Err(e) => {
@@ -200,7 +211,8 @@ async fn drive(config: &Config, _platform: &Platform, opts: &DemoOptions, addr: 
     for t in &opts.tenants {
         let s = summaries.remove(t).unwrap_or_default();
         let by_state: BTreeMap<String, i64> = s.states.iter().map(|c| (c.state.clone(), c.claims)).collect();
-        let final_claims: i64 = by_state.iter().filter(|(k, _)| FINAL_STATES.contains(&k.as_str())).map(|(_, v)| v).sum();
+        let final_claims: i64 =
+            by_state.iter().filter(|(k, _)| FINAL_STATES.contains(&k.as_str())).map(|(_, v)| v).sum();
         lost += opts.encounters as i64 - final_claims;
         let dir = config.tenant_dir(t);
         tenants.push(TenantReport {
