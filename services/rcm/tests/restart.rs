@@ -54,10 +54,10 @@ async fn sigkill_mid_run_loses_nothing_and_submits_nothing_twice() {
     let mut c = client(format!("http://{}", config.grpc_addr)).await;
     let at_kill = loop {
         let s = c.summarize_claims(rcm_proto::intake::SummarizeClaimsRequest { tenant_id: "east".into() }).await;
-        if let Ok(s) = s.map(|s| s.into_inner()) {
-            if s.states.iter().any(|c| c.state == "submitted" || c.state == "paid") {
-                break final_count(&s);
-            }
+        if let Ok(s) = s.map(|s| s.into_inner())
+            && s.states.iter().any(|c| c.state == "submitted" || c.state == "paid")
+        {
+            break final_count(&s);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };

@@ -118,10 +118,10 @@ pub fn set_parent_from_metadata(span: &tracing::Span, metadata: &tonic::metadata
 
 /// Adds the current span's `traceparent` to outgoing gRPC metadata.
 pub fn inject_metadata(metadata: &mut tonic::metadata::MetadataMap) {
-    if let Some(tp) = current_traceparent() {
-        if let Ok(v) = tp.parse() {
-            metadata.insert(HEADER_TRACEPARENT, v);
-        }
+    if let Some(tp) = current_traceparent()
+        && let Ok(v) = tp.parse()
+    {
+        metadata.insert(HEADER_TRACEPARENT, v);
     }
 }
 

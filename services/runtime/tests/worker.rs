@@ -49,7 +49,7 @@ struct Harness {
 
 impl Harness {
     async fn new(tenants_served: &[&str]) -> Harness {
-        let id = format!("t{}", uuid::Uuid::now_v7().simple().to_string()[20..].to_string());
+        let id = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
         let mut config = Config {
             subject_prefix: id.clone(),
             database_prefix: format!("{id}_"),

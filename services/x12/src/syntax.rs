@@ -741,6 +741,17 @@ pub fn parse_interchanges(input: &[u8]) -> Result<X12File<'_>> {
     Ok(X12File { interchanges, findings })
 }
 
+/// A transaction set whose SE has not been seen yet.
+struct OpenSt<'a> {
+    pos: Position,
+    id: &'a str,
+    control: &'a str,
+    implementation: Option<&'a str>,
+    /// Offset in the whole text of the first byte after ST, and the index of its first segment.
+    body_start: usize,
+    first_body: usize,
+}
+
 /// Reads one ISA..IEA starting at byte `start`; returns the interchange, where the next one
 /// starts, and the next segment index.
 fn parse_one_interchange<'a>(
@@ -764,8 +775,7 @@ fn parse_one_interchange<'a>(
     let mut segs = Segments::with_base(&rest[isa_len..], delims, start + isa_len, first_index + 1);
     let mut groups: Vec<FunctionalGroup<'a>> = Vec::new();
     let mut group: Option<(FunctionalGroup<'a>, &'a str)> = None;
-    // (ST segment, its control number, ST03, body start offset in `text`, first body index)
-    let mut open_st: Option<(Position, &'a str, &'a str, Option<&'a str>, usize, usize)> = None;
+    let mut open_st: Option<OpenSt<'a>> = None;
     loop {
         if open_st.is_some() {
             segs.skip_to_envelope();
@@ -777,16 +787,11 @@ fn parse_one_interchange<'a>(
             Some(r) => r?,
         };
         let (id, body, pos) = raw;
-        if let Some((_, _, _, _, _, _)) = open_st {
-            if id != "SE" {
-                if matches!(id, "ST" | "GS" | "GE" | "ISA" | "IEA") {
-                    return Err(X12Error::Envelope {
-                        pos,
-                        msg: format!("{id} inside a transaction set that has no SE"),
-                    });
-                }
-                continue;
+        if open_st.is_some() && id != "SE" {
+            if matches!(id, "ST" | "GS" | "GE" | "ISA" | "IEA") {
+                return Err(X12Error::Envelope { pos, msg: format!("{id} inside a transaction set that has no SE") });
             }
+            continue;
         }
         let seg = Segment::tokenize(id, body, &delims, pos)?;
         match id {
@@ -805,10 +810,25 @@ fn parse_one_interchange<'a>(
                     });
                 }
                 let body_start = start + isa_len + segs.at;
-                open_st = Some((pos, seg.required(1)?, seg.required(2)?, seg.opt(3), body_start, pos.segment + 1));
+                open_st = Some(OpenSt {
+                    pos,
+                    id: seg.required(1)?,
+                    control: seg.required(2)?,
+                    implementation: seg.opt(3),
+                    body_start,
+                    first_body: pos.segment + 1,
+                });
             }
             "SE" => {
-                let Some((st_pos, st_id, st02, st03, body_start, first_body)) = open_st.take() else {
+                let Some(OpenSt {
+                    pos: st_pos,
+                    id: st_id,
+                    control: st02,
+                    implementation: st03,
+                    body_start,
+                    first_body,
+                }) = open_st.take()
+                else {
                     return Err(X12Error::Envelope { pos, msg: "SE without an ST".into() });
                 };
                 let counted = pos.segment - st_pos.segment + 1;

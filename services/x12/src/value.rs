@@ -68,7 +68,7 @@ pub fn write_cents(out: &mut String, cents: i64) {
     if frac != 0 {
         out.push('.');
         out.push((b'0' + frac / 10) as char);
-        if frac % 10 != 0 {
+        if !frac.is_multiple_of(10) {
             out.push((b'0' + frac % 10) as char);
         }
     }

@@ -36,7 +36,7 @@ fn npi(rng: &mut Rng, valid: bool) -> String {
 }
 
 fn address(rng: &mut Rng, zip9: bool) -> Address {
-    let (city, state, zip) = *rng.pick(CITIES);
+    let (city, state, zip) = rng.pick(CITIES);
     Address {
         line1: format!("{} {} St", rng.range(1, 9999), rng.pick(&["Main", "Oak", "Elm", "Park"])),
         city: city.into(),
@@ -47,7 +47,7 @@ fn address(rng: &mut Rng, zip9: bool) -> Address {
 }
 
 fn name(rng: &mut Rng) -> PersonName {
-    PersonName { last: (*rng.pick(LAST)).into(), first: (*rng.pick(FIRST)).into(), ..PersonName::default() }
+    PersonName { last: (rng.pick(LAST)).into(), first: (rng.pick(FIRST)).into(), ..PersonName::default() }
 }
 
 /// The practices of a tenant: a few billing providers, fixed by the tenant's name.
@@ -72,7 +72,7 @@ pub fn encounter(tenant: &str, run: &str, seed: u64, index: usize) -> Encounter 
     let service_date = chrono::Utc::now().date_naive() - chrono::Duration::days(rng.range(5, 60) as i64);
     let birth = chrono::NaiveDate::from_ymd_opt(1945, 1, 1).expect("date")
         + chrono::Duration::days(rng.range(0, 25_000) as i64);
-    let (payer_id, payer_name, filing) = *rng.pick(PAYERS);
+    let (payer_id, payer_name, filing) = rng.pick(PAYERS);
     let mut billing = practice(tenant, rng.range(0, 2));
     let broken_npi = rng.chance(3);
     if broken_npi {
@@ -82,7 +82,7 @@ pub fn encounter(tenant: &str, run: &str, seed: u64, index: usize) -> Encounter 
     let n_dx = rng.range(1, 4) as usize;
     let mut diagnoses: Vec<String> = Vec::new();
     while diagnoses.len() < n_dx {
-        let d = (*rng.pick(DIAGNOSES)).to_string();
+        let d = (rng.pick(DIAGNOSES)).to_string();
         if !diagnoses.contains(&d) {
             diagnoses.push(d);
         }
@@ -91,7 +91,7 @@ pub fn encounter(tenant: &str, run: &str, seed: u64, index: usize) -> Encounter 
     let lines = (0..n_lines)
         .map(|k| ServiceLine {
             line_id: (k + 1).to_string(),
-            procedure_code: if snomed_only { String::new() } else { (*rng.pick(PROCEDURES)).into() },
+            procedure_code: if snomed_only { String::new() } else { (rng.pick(PROCEDURES)).into() },
             source: snomed_only.then(|| SourceCode {
                 system: "http://snomed.info/sct".into(),
                 code: "185349003".into(),
@@ -110,7 +110,7 @@ pub fn encounter(tenant: &str, run: &str, seed: u64, index: usize) -> Encounter 
             patient_id: format!("MRN{}", rng.digits(7)),
             name: Some(name(&mut rng)),
             birth_date: birth.to_string(),
-            gender: (*rng.pick(&["F", "M"])).into(),
+            gender: (rng.pick(&["F", "M"])).into(),
             address: Some(address(&mut rng, false)),
         }),
         coverage: Some(Coverage {

@@ -40,8 +40,8 @@ impl Rng {
         self.next_u64() % 100 < pct
     }
 
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next_u64() % items.len() as u64) as usize]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next_u64() % items.len() as u64) as usize]
     }
 
     pub fn digits(&mut self, n: usize) -> Str {
@@ -139,18 +139,18 @@ fn text(v: &str) -> Str {
 
 fn person(rng: &mut Rng) -> PersonName {
     PersonName {
-        last: text(*rng.pick(LAST)),
-        first: Some(text(*rng.pick(FIRST))),
-        middle: rng.chance(30).then(|| Str::from(*rng.pick::<&str>(&["A", "B", "J", "Q"]))),
-        suffix: rng.chance(10).then(|| Str::from(*rng.pick(SUFFIX))),
+        last: text(rng.pick(LAST)),
+        first: Some(text(rng.pick(FIRST))),
+        middle: rng.chance(30).then(|| Str::from(rng.pick(&["A", "B", "J", "Q"]))),
+        suffix: rng.chance(10).then(|| Str::from(rng.pick(SUFFIX))),
     }
 }
 
 fn address(rng: &mut Rng, zip9: bool) -> Address {
-    let (city, state) = *rng.pick(CITIES);
+    let (city, state) = rng.pick(CITIES);
     let zip = if zip9 || rng.chance(40) { rng.digits(9) } else { rng.digits(5) };
     Address {
-        line1: text(*rng.pick(STREETS)),
+        line1: text(rng.pick(STREETS)),
         line2: rng.chance(15).then(|| text("Suite 4/B")),
         city: text(city),
         state: Some(state.into()),
@@ -161,19 +161,19 @@ fn address(rng: &mut Rng, zip9: bool) -> Address {
 
 fn demographics(rng: &mut Rng) -> Demographics {
     let birth = NaiveDate::from_ymd_opt(1940, 1, 1).expect("date") + Duration::days(rng.range(0, 30_000) as i64);
-    Demographics { birth_date: birth, gender: Str::from(*rng.pick::<&str>(&["F", "M", "U"])) }
+    Demographics { birth_date: birth, gender: Str::from(rng.pick(&["F", "M", "U"])) }
 }
 
 fn billing_provider(rng: &mut Rng) -> BillingProvider {
     let name = if rng.chance(80) {
-        Name::Organization { name: text(*rng.pick(ORGS)) }
+        Name::Organization { name: text(rng.pick(ORGS)) }
     } else {
         Name::Person(PersonName { middle: None, suffix: None, ..person(rng) })
     };
     BillingProvider {
         name,
         npi: npi(rng),
-        taxonomy: rng.chance(70).then(|| Str::from(*rng.pick(TAXONOMIES))),
+        taxonomy: rng.chance(70).then(|| Str::from(rng.pick(TAXONOMIES))),
         address: address(rng, true),
         tax_id: TaxId { qualifier: "EI".into(), value: rng.digits(9) },
         contact: rng.chance(40).then(|| Contact {
@@ -187,15 +187,15 @@ fn billing_provider(rng: &mut Rng) -> BillingProvider {
 }
 
 fn procedure(rng: &mut Rng) -> Procedure {
-    let n = *rng.pick(&[0usize, 0, 0, 1, 1, 2, 4]);
+    let n = rng.pick(&[0usize, 0, 0, 1, 1, 2, 4]);
     let mut modifiers: Vec<Str> = Vec::with_capacity(n);
     while modifiers.len() < n {
-        let m = Str::from(*rng.pick(MODIFIERS));
+        let m = Str::from(rng.pick(MODIFIERS));
         if !modifiers.contains(&m) {
             modifiers.push(m);
         }
     }
-    Procedure { qualifier: "HC".into(), code: Str::from(*rng.pick(PROCEDURES)), modifiers }
+    Procedure { qualifier: "HC".into(), code: Str::from(rng.pick(PROCEDURES)), modifiers }
 }
 
 /// Splits `charge` into (paid, adjustments) as a primary payer would: a contractual write-off,
@@ -218,7 +218,7 @@ fn adjudicate(rng: &mut Rng, charge: i64) -> (i64, Vec<Adjustment>) {
 /// One varied claim. `index` makes the patient control number unique.
 pub fn claim(rng: &mut Rng, index: usize) -> Claim {
     let service = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date") + Duration::days(rng.range(0, 300) as i64);
-    let (payer_name, payer_id, filing) = *rng.pick(PAYERS);
+    let (payer_name, payer_id, filing) = rng.pick(PAYERS);
     let payer =
         Payer { name: payer_name.into(), id: payer_id.into(), address: rng.chance(30).then(|| address(rng, false)) };
     let patient_is_subscriber = rng.chance(60);
@@ -234,7 +234,7 @@ pub fn claim(rng: &mut Rng, index: usize) -> Claim {
         demographics: (patient_is_subscriber || rng.chance(50)).then(|| demographics(rng)),
     };
     let patient = (!patient_is_subscriber).then(|| Patient {
-        relationship: Str::from(*rng.pick::<&str>(&["01", "19", "19", "20", "21", "39", "40", "53", "G8"])),
+        relationship: Str::from(rng.pick(&["01", "19", "19", "20", "21", "39", "40", "53", "G8"])),
         name: person(rng),
         address: address(rng, false),
         demographics: demographics(rng),
@@ -242,7 +242,7 @@ pub fn claim(rng: &mut Rng, index: usize) -> Claim {
     let n_dx = rng.range(1, 12) as usize;
     let mut diagnoses: Vec<Str> = Vec::with_capacity(n_dx);
     while diagnoses.len() < n_dx {
-        let d = Str::from(*rng.pick(DIAGNOSES));
+        let d = Str::from(rng.pick(DIAGNOSES));
         if !diagnoses.contains(&d) {
             diagnoses.push(d);
         }
@@ -252,7 +252,7 @@ pub fn claim(rng: &mut Rng, index: usize) -> Claim {
         6..=8 => rng.range(4, 12),
         _ => rng.range(13, 50),
     } as usize;
-    let pos = Str::from(*rng.pick(POS));
+    let pos = Str::from(rng.pick(POS));
     let lines: Vec<ServiceLine> = (0..n_lines)
         .map(|k| {
             let np = rng.range(1, 4.min(n_dx as u64)) as usize;
@@ -265,7 +265,7 @@ pub fn claim(rng: &mut Rng, index: usize) -> Claim {
             }
             let minutes = rng.chance(5);
             let units =
-                if minutes { Decimal::from(rng.range(15, 90)) } else { Decimal::from(*rng.pick(&[1u64, 1, 1, 2, 3])) };
+                if minutes { Decimal::from(rng.range(15, 90)) } else { Decimal::from(rng.pick(&[1u64, 1, 1, 2, 3])) };
             let end = rng.chance(8).then(|| service + Duration::days(rng.range(1, 5) as i64));
             ServiceLine {
                 procedure: procedure(rng),
@@ -282,7 +282,7 @@ pub fn claim(rng: &mut Rng, index: usize) -> Claim {
         })
         .collect();
     let total_charge = lines.iter().map(|l| l.charge).sum();
-    let frequency = *rng.pick::<&str>(&["1", "1", "1", "1", "1", "1", "7", "8"]);
+    let frequency = rng.pick(&["1", "1", "1", "1", "1", "1", "7", "8"]);
     let mut c = Claim {
         billing_provider: billing_provider(rng),
         pay_to_address: rng.chance(15).then(|| address(rng, true)),
@@ -294,14 +294,14 @@ pub fn claim(rng: &mut Rng, index: usize) -> Claim {
         place_of_service: pos,
         frequency: frequency.into(),
         provider_signature: rng.chance(95),
-        assignment: Str::from(*rng.pick::<&str>(&["A", "A", "A", "C"])),
-        benefits_assigned: Str::from(*rng.pick::<&str>(&["Y", "Y", "N", "W"])),
-        release_of_information: Str::from(*rng.pick::<&str>(&["Y", "I"])),
+        assignment: Str::from(rng.pick(&["A", "A", "A", "C"])),
+        benefits_assigned: Str::from(rng.pick(&["Y", "Y", "N", "W"])),
+        release_of_information: Str::from(rng.pick(&["Y", "I"])),
         onset_date: rng.chance(25).then(|| service - Duration::days(rng.range(1, 60) as i64)),
         prior_authorization: rng.chance(20).then(|| format_compact!("PA{}", rng.digits(8))),
         payer_claim_control_number: (frequency != "1").then(|| rng.digits(14)),
         note: rng.chance(15).then(|| Note {
-            code: Str::from(*rng.pick::<&str>(&["ADD", "CER", "DCP", "DGN", "TPO"])),
+            code: Str::from(rng.pick(&["ADD", "CER", "DCP", "DGN", "TPO"])),
             text: text("Pt seen for f/u; see attached note #2 (50% reduction)."),
         }),
         diagnoses,
@@ -313,7 +313,7 @@ pub fn claim(rng: &mut Rng, index: usize) -> Claim {
         rendering_provider: rng.chance(50).then(|| ClaimProvider {
             name: Name::Person(PersonName { suffix: None, ..person(rng) }),
             npi: npi(rng),
-            taxonomy: rng.chance(80).then(|| Str::from(*rng.pick(TAXONOMIES))),
+            taxonomy: rng.chance(80).then(|| Str::from(rng.pick(TAXONOMIES))),
         }),
         other_subscribers: Vec::new(),
         lines,
@@ -327,7 +327,7 @@ pub fn claim(rng: &mut Rng, index: usize) -> Claim {
 /// Turns a claim into a secondary claim: the primary payer's adjudication goes in 2320/2330, at
 /// claim level or line by line.
 fn make_secondary(rng: &mut Rng, c: &mut Claim, service: NaiveDate) {
-    let (pname, pid, pfiling) = *rng.pick(&PAYERS[..2]);
+    let (pname, pid, pfiling) = rng.pick(&PAYERS[..2]);
     let paid_on = service + Duration::days(rng.range(10, 40) as i64);
     c.subscriber.payer_responsibility = "S".into();
     if c.subscriber.claim_filing == "MB" {
@@ -335,7 +335,7 @@ fn make_secondary(rng: &mut Rng, c: &mut Claim, service: NaiveDate) {
     }
     let mut other = OtherSubscriber {
         payer_responsibility: "P".into(),
-        relationship: Str::from(if c.patient.is_none() { "18" } else { *rng.pick::<&str>(&["01", "19"]) }),
+        relationship: Str::from(if c.patient.is_none() { "18" } else { rng.pick(&["01", "19"]) }),
         group_number: rng.chance(50).then(|| rng.digits(5)),
         claim_filing: pfiling.into(),
         adjustments: Vec::new(),
@@ -390,29 +390,27 @@ pub fn interchange(seed: u64, transactions: usize, claims_per_transaction: usize
                 let mut c = claim(&mut rng, next);
                 next += 1;
                 // Same provider (and sometimes the same subscriber) as the claim before.
-                if let Some(prev) = claims.last() {
-                    if rng.chance(60) {
-                        c.billing_provider = prev.billing_provider.clone();
-                        c.pay_to_address = prev.pay_to_address.clone();
-                        if rng.chance(40) {
-                            c.subscriber = prev.subscriber.clone();
-                            c.payer = prev.payer.clone();
-                            if c.patient.is_some() != prev.patient.is_some() {
-                                c.patient = prev.patient.clone();
-                            }
-                            if c.patient.is_none()
-                                && (c.subscriber.address.is_none() || c.subscriber.demographics.is_none())
-                            {
-                                c.patient = Some(Patient {
-                                    relationship: "19".into(),
-                                    name: person(&mut rng),
-                                    address: address(&mut rng, false),
-                                    demographics: demographics(&mut rng),
-                                });
-                            }
-                            for o in &mut c.other_subscribers {
-                                o.relationship = Str::from(if c.patient.is_none() { "18" } else { "19" });
-                            }
+                if let Some(prev) = claims.last().filter(|_| rng.chance(60)) {
+                    c.billing_provider = prev.billing_provider.clone();
+                    c.pay_to_address = prev.pay_to_address.clone();
+                    if rng.chance(40) {
+                        c.subscriber = prev.subscriber.clone();
+                        c.payer = prev.payer.clone();
+                        if c.patient.is_some() != prev.patient.is_some() {
+                            c.patient = prev.patient.clone();
+                        }
+                        if c.patient.is_none()
+                            && (c.subscriber.address.is_none() || c.subscriber.demographics.is_none())
+                        {
+                            c.patient = Some(Patient {
+                                relationship: "19".into(),
+                                name: person(&mut rng),
+                                address: address(&mut rng, false),
+                                demographics: demographics(&mut rng),
+                            });
+                        }
+                        for o in &mut c.other_subscribers {
+                            o.relationship = Str::from(if c.patient.is_none() { "18" } else { "19" });
                         }
                     }
                 }

@@ -353,7 +353,7 @@ fn adjustments(w: &mut Writer, adj: &[Adjustment], line_breaks: bool) {
         let group = &adj[i].group;
         w.seg("CAS").field(group, "CAS01");
         let mut n = 0;
-        while i < adj.len() && &adj[i].group == group && n < 6 {
+        while i < adj.len() && adj[i].group == *group && n < 6 {
             let a = &adj[i];
             w.field(&a.reason, "CAS reason").amount(a.amount);
             match a.quantity {
