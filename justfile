@@ -17,7 +17,7 @@ test: up
 
 # Run the whole pipeline on synthetic encounters for two tenants and print the summary.
 demo *ARGS: up
-    cargo run --release -p rcm -- demo {{ARGS}}
+    cargo run -q -p rcm -- demo {{ARGS}}
 
 # The X12 benchmarks (835 parse MB/s against x12-types, 837P claims/s).
 bench:

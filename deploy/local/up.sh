@@ -20,7 +20,7 @@ if ! port_open 4222; then
   bin=$(command -v nats-server || echo /usr/sbin/nats-server)
   store=${NATS_STORE_DIR:-/var/lib/nats-server}
   as_root mkdir -p "$store"
-  echo "up: starting nats-server (JetStream in $store)"
+  echo "up: starting nats-server (JetStream in $store)" >&2
   as_root start-stop-daemon --start --oknodo --background --exec "$bin" -- \
     -a 127.0.0.1 -p 4222 -js -sd "$store"
   wait_port 4222
@@ -34,7 +34,7 @@ if ! port_open 5432; then
   if ! grep -q "^host all all 127.0.0.1/32 trust" "$conf/pg_hba.conf"; then
     as_root sed -i '1i host all all 127.0.0.1/32 trust\nlocal all all trust' "$conf/pg_hba.conf"
   fi
-  echo "up: starting PostgreSQL $ver"
+  echo "up: starting PostgreSQL $ver" >&2
   as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main start
   wait_port 5432
 fi
@@ -43,4 +43,4 @@ if command -v psql >/dev/null; then
   psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1" >/dev/null 2>&1 \
     || echo "up: warning: cannot connect to PostgreSQL as postgres on 127.0.0.1 (trust auth expected)" >&2
 fi
-echo "up: NATS on 127.0.0.1:4222, PostgreSQL on 127.0.0.1:5432"
+echo "up: NATS on 127.0.0.1:4222, PostgreSQL on 127.0.0.1:5432" >&2

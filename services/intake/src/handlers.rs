@@ -4,7 +4,7 @@ use crate::decide::{self, ClaimState};
 use crate::error::Error;
 use crate::store::{self, ClaimRow, HistoryRow};
 use rcm_runtime::{Ctx, HandlerError};
-use tracing::{debug, info};
+use tracing::debug;
 use uuid::Uuid;
 
 /// What the handlers share (nothing yet).
@@ -54,9 +54,9 @@ pub async fn on_any_event(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerEr
     };
     store::upsert_claim(conn, &tenant, &claim_id, &row, at).await?;
     if applied.moved {
-        info!(%claim_id, state = %row.record.state, event_type = %env.event_type, "claim state moved");
+        debug!(%claim_id, state = %row.record.state, event_type = %env.event_type, "claim state moved");
     } else {
-        info!(%claim_id, state = %row.record.state, event_type = %env.event_type, "claim state kept (event for an earlier state)");
+        debug!(%claim_id, state = %row.record.state, event_type = %env.event_type, "claim state kept (event for an earlier state)");
     }
     Ok(())
 }

@@ -211,7 +211,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { target } => {
-            let _guard = telemetry::init("rcm");
+            let _guard = telemetry::init("rcm", "info");
             let (targets, simulator) = services::parse_targets(&target)?;
             if !config.metrics_addr.is_empty() {
                 telemetry::serve_metrics(config.metrics_addr.parse().context("metrics_addr")?)
@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { target } => {
-            let _guard = telemetry::init("rcm");
+            let _guard = telemetry::init("rcm", "info");
             let (targets, _) = services::parse_targets(&target)?;
             for t in targets {
                 services::migrate(t, &config).await.with_context(|| format!("migrating {t}"))?;
@@ -268,7 +268,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { encounters, demo_tenants, seed, json, external, timeout } => {
-            let _guard = telemetry::init("rcm-demo");
+            let _guard = telemetry::init("rcm-demo", "warn");
             let config = demo::profile(config);
             let opts = demo::DemoOptions {
                 encounters,

@@ -27,9 +27,9 @@ impl Drop for TelemetryGuard {
 }
 
 /// Installs the global subscriber: logs to stderr (JSON when `RCM_LOG_FORMAT=json`), filtered by
-/// `RUST_LOG` (default `info`), and spans to OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
-/// Safe to call more than once (later calls only return a guard).
-pub fn init(service_name: &str) -> TelemetryGuard {
+/// `RUST_LOG` (else `default_level`, e.g. `info`), and spans to OTLP when
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Safe to call more than once (later calls only return a guard).
+pub fn init(service_name: &str, default_level: &str) -> TelemetryGuard {
     let resource = opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_string()).build();
     let mut builder = SdkTracerProvider::builder().with_resource(resource);
     if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
@@ -42,7 +42,8 @@ pub fn init(service_name: &str) -> TelemetryGuard {
     let tracer = provider.tracer("rcm");
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     opentelemetry::global::set_tracer_provider(provider.clone());
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,async_nats=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{default_level},sqlx=warn,async_nats=warn")));
     let fmt = if std::env::var("RCM_LOG_FORMAT").as_deref() == Ok("json") {
         tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).boxed()
     } else {
