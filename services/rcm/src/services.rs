@@ -111,6 +111,7 @@ pub async fn migrate(name: &str, config: &rcm_runtime::config::Config) -> Result
 
 /// Starts the clearinghouse and payer simulator over the tenants served (not one of the six
 /// services: it stands for the world outside, answering 837 files with 999, 277CA and 835 files).
+/// It follows the tenant registry: a tenant added later is answered too.
 pub fn start_simulator(
     platform: &Platform,
     shutdown: &CancellationToken,
@@ -120,8 +121,31 @@ pub fn start_simulator(
     let platform = platform.clone();
     let shutdown = shutdown.clone();
     Ok(tokio::spawn(async move {
-        let tenants = platform.tenants().await?;
-        rcm_simulator::run(config, tenants, shutdown).await;
+        let mut current: Vec<String> = Vec::new();
+        let mut running: Option<(CancellationToken, JoinHandle<()>)> = None;
+        loop {
+            match platform.tenants().await {
+                Ok(tenants) if tenants != current => {
+                    if let Some((token, task)) = running.take() {
+                        token.cancel();
+                        let _ = task.await;
+                    }
+                    let token = shutdown.child_token();
+                    let task = tokio::spawn(rcm_simulator::run(config.clone(), tenants.clone(), token.clone()));
+                    running = Some((token, task));
+                    current = tenants;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "simulator: cannot list tenants; will retry"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+            }
+        }
+        if let Some((_, task)) = running {
+            let _ = task.await;
+        }
         Ok(())
     }))
 }
