@@ -24,6 +24,7 @@ fn encounter(id: &str) -> Encounter {
             name: Some(PersonName { last: "Testpatient".into(), first: "Alex".into(), ..Default::default() }),
             birth_date: "1970-01-01".into(),
             gender: "F".into(),
+            address: Some(Address { line1: "2 Oak St".into(), city: "Springfield".into(), ..Default::default() }),
             ..Default::default()
         }),
         coverage: Some(Coverage { payer_id: "87726".into(), member_id: "W123".into(), ..Default::default() }),

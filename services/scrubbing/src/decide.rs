@@ -6,6 +6,8 @@
 //! | `SCRUB-REQ-PCN` | error | the patient control number (CLM01) is present |
 //! | `SCRUB-REQ-PATIENT-NAME` | error | patient last and first name |
 //! | `SCRUB-REQ-PATIENT-BIRTH-DATE` | error | patient birth date, a real date |
+//! | `SCRUB-REQ-PATIENT-ADDRESS` | error | patient address line 1 and city (the 837P always carries them) |
+//! | `SCRUB-REQ-SUBSCRIBER-NAME` | error | the subscriber's last name, when the patient is not the subscriber |
 //! | `SCRUB-REQ-PATIENT-GENDER` | error | patient gender F, M or U |
 //! | `SCRUB-REQ-PAYER-ID` | error | coverage payer id |
 //! | `SCRUB-REQ-MEMBER-ID` | error | coverage member id |
@@ -141,6 +143,11 @@ fn patient(claim: &Claim, f: &mut Findings) {
     if !matches!(p.gender.as_str(), "F" | "M" | "U") {
         f.error("SCRUB-REQ-PATIENT-GENDER", "patient.gender", "the patient's gender must be F, M or U");
     }
+    // The 837P carries the patient's address in every case (2010BA or 2010CA).
+    let a = p.address.unwrap_or_default();
+    if blank(&a.line1) || blank(&a.city) {
+        f.error("SCRUB-REQ-PATIENT-ADDRESS", "patient.address", "the patient's address needs a first line and a city");
+    }
 }
 
 fn coverage(claim: &Claim, f: &mut Findings) {
@@ -150,6 +157,15 @@ fn coverage(claim: &Claim, f: &mut Findings) {
     }
     if blank(&c.member_id) {
         f.error("SCRUB-REQ-MEMBER-ID", "coverage.member_id", "the member id is missing");
+    }
+    // When the patient is not the subscriber, the 837P names the subscriber too (2010BA).
+    let self_insured = matches!(c.relationship.trim(), "" | "18");
+    if !self_insured && c.subscriber_name.as_ref().is_none_or(|n| blank(&n.last)) {
+        f.error(
+            "SCRUB-REQ-SUBSCRIBER-NAME",
+            "coverage.subscriber_name",
+            "the patient is not the subscriber, and the subscriber's name is missing",
+        );
     }
 }
 
@@ -341,6 +357,7 @@ mod tests {
                 name: Some(PersonName { last: "Doe".into(), first: "Jan".into(), ..Default::default() }),
                 birth_date: "1980-02-29".into(),
                 gender: "F".into(),
+                address: Some(Address { line1: "2 Oak St".into(), city: "Springfield".into(), ..Default::default() }),
                 ..Default::default()
             }),
             coverage: Some(Coverage { payer_id: "87726".into(), member_id: "M1".into(), ..Default::default() }),
@@ -406,6 +423,7 @@ mod tests {
                 ("SCRUB-REQ-PATIENT-NAME", "patient.name.first"),
                 ("SCRUB-REQ-PATIENT-BIRTH-DATE", "patient.birth_date"),
                 ("SCRUB-REQ-PATIENT-GENDER", "patient.gender"),
+                ("SCRUB-REQ-PATIENT-ADDRESS", "patient.address"),
                 ("SCRUB-REQ-PAYER-ID", "coverage.payer_id"),
                 ("SCRUB-REQ-MEMBER-ID", "coverage.member_id"),
                 ("SCRUB-REQ-BILLING-NPI", "billing_provider.npi"),
@@ -549,5 +567,20 @@ mod tests {
                 ("SCRUB-REQ-BILLING-ADDRESS", "billing_provider.address.postal_code"),
             ]
         );
+    }
+
+    #[test]
+    fn a_claim_the_837p_cannot_carry_is_rejected_here() {
+        // Given a clean claim whose patient has no address, for a dependent with no subscriber name
+        let mut c = clean();
+        c.patient.as_mut().unwrap().address = None;
+        let cov = c.coverage.as_mut().unwrap();
+        cov.relationship = "19".into();
+        cov.subscriber_name = None;
+        // When it is scrubbed
+        let rules: Vec<String> = edits(&c, &cx()).into_iter().map(|f| f.rule_id).collect();
+        // Then both gaps are errors, so the claim never waits unsubmittable in submission
+        assert!(rules.contains(&"SCRUB-REQ-PATIENT-ADDRESS".to_string()), "{rules:?}");
+        assert!(rules.contains(&"SCRUB-REQ-SUBSCRIBER-NAME".to_string()), "{rules:?}");
     }
 }
