@@ -14,27 +14,11 @@ pub enum NpiProblem {
 
 /// Checks an NPI: `Ok(())` for ten digits with a correct check digit.
 pub fn check_npi(npi: &str) -> Result<(), NpiProblem> {
-    let digits = npi.as_bytes();
-    if digits.len() != 10 || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(NpiProblem::Format);
+    match rcm_codesets::npi::npi_problem(npi) {
+        None => Ok(()),
+        Some(rcm_codesets::npi::NpiProblem::Form) => Err(NpiProblem::Format),
+        Some(rcm_codesets::npi::NpiProblem::CheckDigit) => Err(NpiProblem::CheckDigit),
     }
-    // Luhn over "80840" + nine digits + check digit: double every second digit from the right, starting with the
-    // one left of the check digit.
-    let payload = b"80840".iter().chain(&digits[..9]).map(|d| u32::from(d - b'0'));
-    let sum: u32 = payload
-        .rev()
-        .enumerate()
-        .map(|(i, d)| {
-            if i % 2 == 0 {
-                let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                d
-            }
-        })
-        .sum();
-    let check = (10 - sum % 10) % 10;
-    if u32::from(digits[9] - b'0') == check { Ok(()) } else { Err(NpiProblem::CheckDigit) }
 }
 
 #[cfg(test)]

@@ -199,36 +199,7 @@ fn error_finding(rule: &str, field: &str, message: &str) -> Finding {
     Finding { rule_id: rule.into(), field: field.into(), message: message.into(), severity: Severity::Error as i32 }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NpiProblem {
-    /// Not ten digits.
-    Form,
-    /// Ten digits whose last is not the Luhn check digit over `80840` and the first nine.
-    CheckDigit,
-}
-
-/// What is wrong with an NPI, if anything.
-pub fn npi_problem(npi: &str) -> Option<NpiProblem> {
-    let b = npi.as_bytes();
-    if b.len() != 10 || !b.iter().all(u8::is_ascii_digit) {
-        return Some(NpiProblem::Form);
-    }
-    // Luhn over "80840" + the first nine digits: double every second digit from the right of
-    // the payload (the rightmost payload digit is doubled).
-    let mut sum = 0u32;
-    for (i, d) in b"80840".iter().chain(&b[..9]).rev().enumerate() {
-        let mut v = u32::from(d - b'0');
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    let check = (10 - sum % 10) % 10;
-    if u32::from(b[9] - b'0') == check { None } else { Some(NpiProblem::CheckDigit) }
-}
+pub use rcm_codesets::npi::{NpiProblem, npi_problem};
 
 // ---------------------------------------------------------------------------------------------
 // A claim's life

@@ -25,7 +25,6 @@ fn encounter(id: &str) -> Encounter {
             birth_date: "1970-01-01".into(),
             gender: "F".into(),
             address: Some(Address { line1: "2 Oak St".into(), city: "Springfield".into(), ..Default::default() }),
-            ..Default::default()
         }),
         coverage: Some(Coverage { payer_id: "87726".into(), member_id: "W123".into(), ..Default::default() }),
         billing_provider: Some(Provider {

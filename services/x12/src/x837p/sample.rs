@@ -57,21 +57,7 @@ pub fn npi(rng: &mut Rng) -> Str {
     format_compact!("{base}{check}")
 }
 
-/// The check digit of a nine-digit NPI base.
-pub fn npi_check_digit(base9: &str) -> u32 {
-    let mut sum = 24; // the constant for the 80840 prefix
-    for (i, c) in base9.chars().rev().enumerate() {
-        let mut d = c.to_digit(10).unwrap_or(0);
-        if i % 2 == 0 {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-    }
-    (10 - sum % 10) % 10
-}
+pub use rcm_codesets::npi::npi_check_digit;
 
 const LAST: &[&str] = &[
     "O'Brien",

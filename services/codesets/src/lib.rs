@@ -1,0 +1,3 @@
+//! Identifiers and code sets shared by the services.
+
+pub mod npi;
