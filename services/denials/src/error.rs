@@ -21,20 +21,10 @@ pub enum Error {
 impl Retryable for Error {
     fn is_retryable(&self) -> bool {
         match self {
-            Error::Database(e) => sqlx_retryable(e),
+            Error::Database(e) => e.is_retryable(),
             Error::Runtime(e) => e.is_retryable(),
             Error::BadEvent { .. } | Error::NotFound { .. } | Error::InvalidArgument(_) => false,
         }
-    }
-}
-
-/// As the runtime judges database errors: a constraint violation or a decoding problem repeats on
-/// every try; connection trouble does not.
-fn sqlx_retryable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(d) => d.constraint().is_none(),
-        sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. } | sqlx::Error::TypeNotFound { .. } => false,
-        _ => true,
     }
 }
 

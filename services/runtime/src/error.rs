@@ -63,16 +63,21 @@ impl Retryable for HandlerError {
     }
 }
 
+/// A constraint violation or a decoding error repeats on every try; connection trouble does not.
+/// Every service classifies its database errors with this.
+impl Retryable for sqlx::Error {
+    fn is_retryable(&self) -> bool {
+        match self {
+            sqlx::Error::Database(d) => d.constraint().is_none(),
+            sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. } | sqlx::Error::TypeNotFound { .. } => false,
+            _ => true,
+        }
+    }
+}
+
 impl From<sqlx::Error> for HandlerError {
     fn from(e: sqlx::Error) -> Self {
-        // Constraint violations repeat on every delivery; connection trouble does not.
-        match &e {
-            sqlx::Error::Database(d) if d.constraint().is_some() => HandlerError::Permanent(e.to_string()),
-            sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. } | sqlx::Error::TypeNotFound { .. } => {
-                HandlerError::Permanent(e.to_string())
-            }
-            _ => HandlerError::Transient(e.to_string()),
-        }
+        if e.is_retryable() { HandlerError::Transient(e.to_string()) } else { HandlerError::Permanent(e.to_string()) }
     }
 }
 

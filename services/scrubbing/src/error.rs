@@ -21,19 +21,9 @@ impl Retryable for Error {
     fn is_retryable(&self) -> bool {
         match self {
             Error::Runtime(e) => e.is_retryable(),
-            Error::Database(e) => database_retryable(e),
+            Error::Database(e) => e.is_retryable(),
             _ => false,
         }
-    }
-}
-
-/// As the runtime classifies database errors for handlers: a constraint violation or a decoding
-/// error repeats on every try; connection trouble does not.
-fn database_retryable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(d) => d.constraint().is_none(),
-        sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. } | sqlx::Error::TypeNotFound { .. } => false,
-        _ => true,
     }
 }
 

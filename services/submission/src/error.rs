@@ -36,16 +36,7 @@ impl Error {
 impl Retryable for Error {
     fn is_retryable(&self) -> bool {
         match self {
-            // Constraint violations and decoding errors repeat on every try; connection trouble does not.
-            Error::Database(e) => {
-                !matches!(
-                    e,
-                    sqlx::Error::Database(_)
-                        | sqlx::Error::Decode(_)
-                        | sqlx::Error::ColumnDecode { .. }
-                        | sqlx::Error::TypeNotFound { .. }
-                ) || matches!(e, sqlx::Error::Database(d) if d.constraint().is_none())
-            }
+            Error::Database(e) => e.is_retryable(),
             Error::Runtime(e) => e.is_retryable(),
             Error::Io { .. } => true,
             Error::BadEvent { .. }
