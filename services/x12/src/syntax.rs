@@ -1135,6 +1135,18 @@ impl Writer {
         self
     }
 
+    /// Writes the GE trailer of a group holding `transactions` transaction sets.
+    pub fn ge(&mut self, transactions: usize, g: &GroupHeader) -> &mut Self {
+        self.seg("GE").el(&transactions.to_string()).el(&g.control_number.to_string()).end();
+        self
+    }
+
+    /// Writes the IEA trailer of an interchange holding `groups` functional groups.
+    pub fn iea(&mut self, groups: usize, h: &InterchangeHeader) -> &mut Self {
+        self.seg("IEA").el(&groups.to_string()).el(&format!("{:09}", h.control_number)).end();
+        self
+    }
+
     /// The text so far, or the first error a value caused.
     pub fn finish(self) -> Result<String> {
         match self.error {

@@ -1022,9 +1022,9 @@ pub fn write_277ca_with(doc: &Document277ca, delims: Delimiters) -> Result<Strin
             for t in &g.transactions {
                 write_transaction(&mut w, t)?;
             }
-            w.seg("GE").el(&g.transactions.len().to_string()).el(&g.header.control_number.to_string()).end();
+            w.ge(g.transactions.len(), &g.header);
         }
-        w.seg("IEA").el(&ic.groups.len().to_string()).el(&format!("{:09}", ic.header.control_number)).end();
+        w.iea(ic.groups.len(), &ic.header);
     }
     w.finish()
 }

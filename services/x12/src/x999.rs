@@ -896,9 +896,9 @@ pub fn write_999_with(doc: &Document999, delims: Delimiters) -> Result<String> {
             for ack in &g.acks {
                 write_ack(&mut w, ack)?;
             }
-            w.seg("GE").el(&g.acks.len().to_string()).el(&g.header.control_number.to_string()).end();
+            w.ge(g.acks.len(), &g.header);
         }
-        w.seg("IEA").el(&ic.groups.len().to_string()).el(&format!("{:09}", ic.header.control_number)).end();
+        w.iea(ic.groups.len(), &ic.header);
     }
     w.finish()
 }

@@ -43,10 +43,10 @@ pub fn write_835_with(
     for r in remittances {
         write_remittance(&mut o, r)?;
     }
-    o.seg("GE").el(&remittances.len().to_string()).el(&group.control_number.to_string());
-    o.end();
-    o.seg("IEA").el("1").el(&format!("{:09}", interchange.control_number));
-    o.end();
+    o.w.ge(remittances.len(), group);
+    o.end_extra();
+    o.w.iea(1, interchange);
+    o.end_extra();
     o.w.finish()
 }
 

@@ -3,7 +3,6 @@
 use super::model::*;
 use crate::error::{Result, X12Error};
 use crate::syntax::{Delimiters, Writer};
-use compact_str::format_compact;
 
 /// Implementation convention reference of the 837P (ST03, GS08).
 pub const VERSION: &str = "005010X222A1";
@@ -46,12 +45,10 @@ pub fn write_837p_with(ic: &Interchange837, opts: WriteOptions) -> Result<String
         for t in &g.transactions {
             write_transaction(&mut w, t, opts.line_breaks)?;
         }
-        let n = g.transactions.len().to_string();
-        w.seg("GE").el(&n).el(&g.header.control_number.to_string()).end();
+        w.ge(g.transactions.len(), &g.header);
         nl(&mut w);
     }
-    let n = ic.groups.len().to_string();
-    w.seg("IEA").el(&n).el(&format_compact!("{:09}", ic.header.control_number)).end();
+    w.iea(ic.groups.len(), &ic.header);
     nl(&mut w);
     w.finish()
 }
