@@ -3,7 +3,6 @@
 //! one loaded on first use, or the tenant's own), or as `ClaimNeedsCoding` with the source's
 //! conditions as evidence; the coding state is stored and served over gRPC.
 
-use futures::StreamExt;
 use prost::Message;
 use rcm_proto::coding::coding_service_client::CodingServiceClient;
 use rcm_proto::common::{ClaimRef, Coverage, Encounter, Patient, PersonName, Provider, ServiceLine, SourceCode};
@@ -12,8 +11,8 @@ use rcm_proto::events::{EncounterReceived, Envelope};
 use rcm_runtime::config::Config;
 use rcm_runtime::envelope::{self, Origin};
 use rcm_runtime::ids::Determinism;
-use rcm_runtime::{EventType, Platform, db};
-use std::time::Duration;
+use rcm_runtime::testing;
+use rcm_runtime::{EventType, Platform};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
@@ -32,8 +31,7 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        let id = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-        let config = Config { subject_prefix: id.clone(), database_prefix: format!("{id}_"), ..Config::default() };
+        let config = testing::unique_config(&TENANTS);
         let platform = Platform::connect(config.clone(), Determinism::default())
             .await
             .expect("NATS and Postgres are running (just up)");
@@ -69,42 +67,12 @@ impl Harness {
             &origin,
             Payload::EncounterReceived(EncounterReceived { encounter: Some(encounter) }),
         );
-        let out = envelope::encode(self.platform.bus.subjects(), &env, None).unwrap();
-        self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
+        testing::publish(&self.platform.bus, &env, None).await;
         env
     }
 
-    /// Every event of one type in a tenant's stream.
-    async fn events(&self, tenant: &str, t: EventType) -> Vec<Envelope> {
-        let stream = self.platform.bus.stream(tenant).await.unwrap();
-        let consumer = stream
-            .create_consumer(async_nats::jetstream::consumer::pull::Config {
-                filter_subject: self.platform.bus.subjects().event(tenant, t),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let msgs: Vec<_> = consumer
-            .fetch()
-            .max_messages(100)
-            .expires(Duration::from_millis(300))
-            .messages()
-            .await
-            .unwrap()
-            .collect()
-            .await;
-        msgs.into_iter().map(|m| Envelope::decode(m.unwrap().payload.as_ref()).unwrap()).collect()
-    }
-
     async fn wait_events(&self, tenant: &str, t: EventType, n: usize) -> Vec<Envelope> {
-        for _ in 0..100 {
-            let got = self.events(tenant, t).await;
-            if got.len() >= n {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("timed out waiting for {n} {t:?} event(s) of {tenant}");
+        testing::wait_events(&self.platform.bus, tenant, t, n).await
     }
 
     async fn stop(self) {
@@ -114,12 +82,7 @@ impl Harness {
         }
         self.server.await.unwrap().unwrap();
         self.pool.close().await;
-        for t in TENANTS {
-            self.platform.bus.delete_stream(t).await.unwrap();
-        }
-        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
-            db::drop_database(&self.config.database_url, &name).await.unwrap();
-        }
+        testing::remove(&self.config, &TENANTS).await;
     }
 }
 

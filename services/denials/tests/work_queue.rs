@@ -3,7 +3,6 @@
 //! partially paid claim is queued for its denied part; paid claims only count for the report; the
 //! gRPC queue lists the highest priority first.
 
-use futures::StreamExt;
 use rcm_denials::decide::Outcome;
 use rcm_proto::common::ClaimRef;
 use rcm_proto::denials::ListWorkQueueRequest;
@@ -14,6 +13,7 @@ use rcm_proto::events::{
 use rcm_runtime::config::Config;
 use rcm_runtime::envelope::{self, Origin};
 use rcm_runtime::ids::Determinism;
+use rcm_runtime::testing::{self, count, free_addr, wait_for};
 use rcm_runtime::{EventType, Platform, db};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -56,59 +56,17 @@ impl Harness {
     }
 
     async fn publish(&self, env: &Envelope, msg_id_override: Option<&str>) {
-        let mut out = envelope::encode(self.platform.bus.subjects(), env, None).unwrap();
-        if let Some(id) = msg_id_override {
-            out.headers[0].1 = id.to_string();
-        }
-        self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
+        testing::publish(&self.platform.bus, env, msg_id_override).await
     }
 
     /// Every event of one type in the tenant's stream, read with an ephemeral consumer.
     async fn events(&self, t: EventType) -> Vec<Envelope> {
-        let stream = self.platform.bus.stream(TENANT).await.unwrap();
-        let consumer = stream
-            .create_consumer(async_nats::jetstream::consumer::pull::Config {
-                filter_subject: self.platform.bus.subjects().event(TENANT, t),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let msgs: Vec<_> = consumer
-            .fetch()
-            .max_messages(100)
-            .expires(Duration::from_secs(1))
-            .messages()
-            .await
-            .unwrap()
-            .collect()
-            .await;
-        msgs.into_iter().map(|m| envelope::decode(&m.unwrap().payload).unwrap()).collect()
+        testing::events(&self.platform.bus, TENANT, t).await
     }
 
     async fn cleanup(self) {
-        self.platform.bus.delete_stream(TENANT).await.unwrap();
-        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
-            db::drop_database(&self.config.database_url, &name).await.unwrap();
-        }
+        testing::remove(&self.config, &[TENANT]).await;
     }
-}
-
-async fn wait_for<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..600 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
-async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 fn adj(group: &str, reason: &str, amount_cents: i64) -> Adjustment {
@@ -127,10 +85,6 @@ fn remittance(icn: &str, status: &str, charge: i64, paid: i64, pr: i64, adjustme
         era_file: "era-0001.835".into(),
         payment_trace: "EFT0001".into(),
     }
-}
-
-fn free_addr() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
 #[tokio::test]

@@ -2,8 +2,6 @@
 //! is idempotent (one claim, one event), an incomplete encounter is refused naming every field,
 //! and the claim history moves states forward only with a summary that adds up.
 
-use futures::StreamExt;
-use prost::Message;
 use rcm_proto::common::{
     Address, ClaimRef, Coverage, Encounter, Patient, PersonName, Provider, ServiceLine, SourceCode,
 };
@@ -17,6 +15,7 @@ use rcm_proto::intake::{SubmitEncounterRequest, SubmitFhirBundleRequest, Summari
 use rcm_runtime::config::Config;
 use rcm_runtime::envelope::{self, Origin};
 use rcm_runtime::ids::Determinism;
+use rcm_runtime::testing::{self, wait_for};
 use rcm_runtime::{EventType, Platform, db};
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -36,8 +35,7 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        let id = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-        let config = Config { subject_prefix: id.clone(), database_prefix: format!("{id}_"), ..Config::default() };
+        let config = testing::unique_config(&[TENANT]);
         let platform = Platform::connect(config.clone(), Determinism::default())
             .await
             .expect("NATS and Postgres are running (just up)");
@@ -58,32 +56,11 @@ impl Harness {
 
     /// Every event of one type in the tenant's stream.
     async fn events(&self, t: EventType) -> Vec<Envelope> {
-        let stream = self.platform.bus.stream(TENANT).await.unwrap();
-        let consumer = stream
-            .create_consumer(async_nats::jetstream::consumer::pull::Config {
-                filter_subject: self.platform.bus.subjects().event(TENANT, t),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let msgs: Vec<_> = consumer
-            .fetch()
-            .max_messages(100)
-            .expires(Duration::from_secs(1))
-            .messages()
-            .await
-            .unwrap()
-            .collect()
-            .await;
-        msgs.into_iter().map(|m| Envelope::decode(m.unwrap().payload.as_ref()).unwrap()).collect()
+        testing::events(&self.platform.bus, TENANT, t).await
     }
 
     async fn publish(&self, env: &Envelope, msg_id: Option<&str>) {
-        let mut out = envelope::encode(self.platform.bus.subjects(), env, None).unwrap();
-        if let Some(id) = msg_id {
-            out.headers[0].1 = id.to_string();
-        }
-        self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
+        testing::publish(&self.platform.bus, env, msg_id).await
     }
 
     fn event(&self, claim: &str, producer: &str, payload: Payload) -> Envelope {
@@ -97,25 +74,8 @@ impl Harness {
             t.await.unwrap().unwrap();
         }
         self.server.await.unwrap().unwrap();
-        self.platform.bus.delete_stream(TENANT).await.unwrap();
-        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
-            db::drop_database(&self.config.database_url, &name).await.unwrap();
-        }
+        testing::remove(&self.config, &[TENANT]).await;
     }
-}
-
-async fn wait_for<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 async fn outbox_drained(config: &Config) -> bool {

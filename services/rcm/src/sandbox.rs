@@ -21,36 +21,10 @@ pub struct Sandbox {
     tasks: Tasks,
 }
 
-/// A unique short id for names.
-pub fn unique_id() -> String {
-    let u = uuid::Uuid::now_v7().simple().to_string();
-    format!("s{}", &u[u.len() - 10..])
-}
-
-/// A free TCP port on loopback.
-pub fn free_addr() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    l.local_addr().expect("local addr")
-}
-
 impl Sandbox {
     /// A sandbox config: unique prefixes, a fresh data directory, fast retries.
     pub fn config(tenants: &[&str]) -> Config {
-        let id = unique_id();
-        let mut config = Config {
-            subject_prefix: id.clone(),
-            database_prefix: format!("{id}_"),
-            data_dir: std::env::temp_dir().join(format!("rcm-{id}")),
-            grpc_addr: free_addr().to_string(),
-            metrics_addr: String::new(),
-            tenants: tenants.iter().map(|s| s.to_string()).collect(),
-            database_max_connections: 4,
-            ..Config::default()
-        };
-        config.consumer.backoff_ms = vec![100, 300];
-        config.consumer.ack_wait_ms = 5_000;
-        config.outbox.poll_ms = 100;
-        config
+        rcm_runtime::testing::unique_config(tenants)
     }
 
     /// Registers the tenants and starts `targets` (service names, plus the simulator when asked).
@@ -128,16 +102,7 @@ impl Sandbox {
 
 /// Removes what a sandbox config made (streams, databases, files).
 pub async fn remove(config: &Config) -> Result<()> {
-    let subjects = rcm_runtime::subjects::Subjects::new(Some(config.subject_prefix.as_str()))?;
-    let bus = rcm_runtime::bus::Bus::connect(&config.nats_url, subjects).await?;
-    for t in &config.tenants {
-        bus.delete_stream(t).await?;
-    }
-    for name in db::list_databases(&config.database_url, &config.database_prefix).await? {
-        db::drop_database(&config.database_url, &name).await?;
-    }
-    if config.data_dir.exists() {
-        std::fs::remove_dir_all(&config.data_dir).ok();
-    }
+    let tenants: Vec<&str> = config.tenants.iter().map(String::as_str).collect();
+    rcm_runtime::testing::remove(config, &tenants).await;
     Ok(())
 }

@@ -21,6 +21,7 @@ pub mod replay;
 pub mod subjects;
 pub mod telemetry;
 pub mod tenants;
+pub mod testing;
 pub mod worker;
 
 pub use error::{HandlerError, Result, Retryable, RuntimeError};

@@ -7,7 +7,8 @@ use rcm_proto::events::{ClaimAccepted, DenialQueued, envelope::Payload};
 use rcm_runtime::config::Config;
 use rcm_runtime::envelope::{self, Origin};
 use rcm_runtime::ids::Determinism;
-use rcm_runtime::{Ctx, EventType, HandlerError, Platform, Router, ServiceHost, db, handler};
+use rcm_runtime::testing::{self, wait_for};
+use rcm_runtime::{Ctx, EventType, HandlerError, Platform, Router, ServiceHost, handler};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -49,13 +50,7 @@ struct Harness {
 
 impl Harness {
     async fn new(tenants_served: &[&str]) -> Harness {
-        let id = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-        let mut config = Config {
-            subject_prefix: id.clone(),
-            database_prefix: format!("{id}_"),
-            tenants: tenants_served.iter().map(|s| s.to_string()).collect(),
-            ..Config::default()
-        };
+        let mut config = testing::unique_config(tenants_served);
         config.consumer.backoff_ms = vec![50];
         config.consumer.max_deliver = 4;
         let platform = Platform::connect(config.clone(), Determinism::default())
@@ -79,35 +74,12 @@ impl Harness {
     }
 
     async fn publish_envelope(&self, env: &rcm_proto::events::Envelope, msg_id_override: Option<&str>) {
-        let mut out = envelope::encode(self.platform.bus.subjects(), env, None).unwrap();
-        if let Some(id) = msg_id_override {
-            out.headers[0].1 = id.to_string();
-        }
-        self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
+        testing::publish(&self.platform.bus, env, msg_id_override).await
     }
 
     async fn cleanup(self) {
-        for t in ["alpha", "beta"] {
-            self.platform.bus.delete_stream(t).await.unwrap();
-        }
-        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
-            db::drop_database(&self.config.database_url, &name).await.unwrap();
-        }
+        testing::remove(&self.config, &["alpha", "beta"]).await;
     }
-}
-
-async fn wait_for<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {

@@ -2,8 +2,6 @@
 //! digit comes out as `ClaimRejected` with `SCRUB-NPI-CHECK-DIGIT`, a clean one as `ClaimScrubbed`,
 //! each result stored and served over gRPC.
 
-use futures::StreamExt;
-use prost::Message;
 use rcm_proto::common::{Address, Claim, ClaimRef, Coverage, Patient, PersonName, Provider, ServiceLine, Severity};
 use rcm_proto::events::envelope::Payload;
 use rcm_proto::events::{ClaimCoded, Envelope};
@@ -11,8 +9,8 @@ use rcm_proto::scrubbing::scrubbing_service_client::ScrubbingServiceClient;
 use rcm_runtime::config::Config;
 use rcm_runtime::envelope::{self, Origin};
 use rcm_runtime::ids::Determinism;
-use rcm_runtime::{EventType, Platform, db};
-use std::time::Duration;
+use rcm_runtime::testing;
+use rcm_runtime::{EventType, Platform};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
@@ -30,8 +28,7 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        let id = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-        let config = Config { subject_prefix: id.clone(), database_prefix: format!("{id}_"), ..Config::default() };
+        let config = testing::unique_config(&[TENANT]);
         let platform = Platform::connect(config.clone(), Determinism::default())
             .await
             .expect("NATS and Postgres are running (just up)");
@@ -58,37 +55,13 @@ impl Harness {
         let origin = Origin { tenant: TENANT.into(), claim_id: claim_id.to_string(), ..Origin::default() };
         let payload = Payload::ClaimCoded(ClaimCoded { claim: Some(claim), findings: vec![] });
         let env = envelope::new_envelope(&self.platform.det, "coding", &origin, payload);
-        let out = envelope::encode(self.platform.bus.subjects(), &env, None).unwrap();
-        self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
+        testing::publish(&self.platform.bus, &env, None).await;
         env
     }
 
     /// Every event of one type in the tenant's stream, once there are at least `n`.
     async fn wait_events(&self, t: EventType, n: usize) -> Vec<Envelope> {
-        let stream = self.platform.bus.stream(TENANT).await.unwrap();
-        for _ in 0..100 {
-            let consumer = stream
-                .create_consumer(async_nats::jetstream::consumer::pull::Config {
-                    filter_subject: self.platform.bus.subjects().event(TENANT, t),
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
-            let msgs: Vec<_> = consumer
-                .fetch()
-                .max_messages(100)
-                .expires(Duration::from_millis(300))
-                .messages()
-                .await
-                .unwrap()
-                .collect()
-                .await;
-            if msgs.len() >= n {
-                return msgs.into_iter().map(|m| Envelope::decode(m.unwrap().payload.as_ref()).unwrap()).collect();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("timed out waiting for {n} {t:?} event(s)");
+        testing::wait_events(&self.platform.bus, TENANT, t, n).await
     }
 
     async fn stop(self) {
@@ -97,10 +70,7 @@ impl Harness {
             t.await.unwrap().unwrap();
         }
         self.server.await.unwrap().unwrap();
-        self.platform.bus.delete_stream(TENANT).await.unwrap();
-        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
-            db::drop_database(&self.config.database_url, &name).await.unwrap();
-        }
+        testing::remove(&self.config, &[TENANT]).await;
     }
 }
 

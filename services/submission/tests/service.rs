@@ -6,13 +6,13 @@
 //! unreadable file goes to failed/ and an ack for a claim we do not know is recorded.
 
 use chrono::NaiveDate;
-use futures::StreamExt;
 use rcm_proto::common::{self as pb, ClaimRef};
 use rcm_proto::events::{ClaimScrubbed, Envelope, envelope::Payload};
 use rcm_proto::submission::submission_service_server::SubmissionService;
 use rcm_runtime::config::Config;
 use rcm_runtime::envelope::{self, Origin};
 use rcm_runtime::ids::Determinism;
+use rcm_runtime::testing::{self, count, wait_for};
 use rcm_runtime::{EventType, Platform, db};
 use rcm_simulator::adjudicate::Decision;
 use rcm_submission::grpc::SubmissionGrpc;
@@ -77,33 +77,12 @@ impl Harness {
     }
 
     async fn publish(&self, env: &Envelope, msg_id: Option<&str>) {
-        let mut out = envelope::encode(self.platform.bus.subjects(), env, None).unwrap();
-        if let Some(id) = msg_id {
-            out.headers[0].1 = id.to_string();
-        }
-        self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
+        testing::publish(&self.platform.bus, env, msg_id).await
     }
 
     /// Every event of a type on the tenant's stream so far.
     async fn events(&self, t: EventType) -> Vec<Envelope> {
-        let stream = self.platform.bus.stream(TENANT).await.unwrap();
-        let consumer = stream
-            .create_consumer(async_nats::jetstream::consumer::pull::Config {
-                filter_subject: self.platform.bus.subjects().event(TENANT, t),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let msgs: Vec<_> = consumer
-            .fetch()
-            .max_messages(1000)
-            .expires(Duration::from_millis(300))
-            .messages()
-            .await
-            .unwrap()
-            .collect()
-            .await;
-        msgs.into_iter().map(|m| envelope::decode(&m.unwrap().payload).unwrap()).collect()
+        testing::events(&self.platform.bus, TENANT, t).await
     }
 
     fn dir(&self, which: &str) -> PathBuf {
@@ -111,25 +90,8 @@ impl Harness {
     }
 
     async fn cleanup(self) {
-        self.platform.bus.delete_stream(TENANT).await.unwrap();
-        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
-            db::drop_database(&self.config.database_url, &name).await.unwrap();
-        }
+        testing::remove(&self.config, &[TENANT]).await;
     }
-}
-
-async fn wait_for<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..300 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn files(dir: &Path, ext: &str) -> Vec<String> {
@@ -144,10 +106,6 @@ fn files(dir: &Path, ext: &str) -> Vec<String> {
         .unwrap_or_default();
     v.sort();
     v
-}
-
-async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 fn claim(n: u32, payer: &str, npi: &str) -> pb::Claim {

@@ -3,15 +3,16 @@
 
 #![allow(dead_code)]
 
-use futures::StreamExt;
 use rcm_proto::common::ServiceLine;
 use rcm_proto::events::{ClaimSubmitted, Envelope, envelope::Payload};
 use rcm_runtime::config::Config;
 use rcm_runtime::envelope::{self, Origin};
 use rcm_runtime::ids::Determinism;
-use rcm_runtime::{EventType, Platform, db};
+use rcm_runtime::testing;
+#[allow(unused_imports)] // each test binary uses a different part
+pub use rcm_runtime::testing::{count, free_addr, wait_for};
+use rcm_runtime::{EventType, Platform};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 pub const TENANT: &str = "alpha";
 
@@ -93,57 +94,15 @@ impl Harness {
 
     /// Every event of one type in the tenant's stream, read with an ephemeral consumer.
     pub async fn events(&self, t: EventType) -> Vec<Envelope> {
-        let stream = self.platform.bus.stream(TENANT).await.unwrap();
-        let consumer = stream
-            .create_consumer(async_nats::jetstream::consumer::pull::Config {
-                filter_subject: self.platform.bus.subjects().event(TENANT, t),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let msgs: Vec<_> = consumer
-            .fetch()
-            .max_messages(100)
-            .expires(Duration::from_millis(500))
-            .messages()
-            .await
-            .unwrap()
-            .collect()
-            .await;
-        msgs.into_iter().map(|m| envelope::decode(&m.unwrap().payload).unwrap()).collect()
+        testing::events(&self.platform.bus, TENANT, t).await
     }
 
     pub async fn cleanup(self) {
-        self.platform.bus.delete_stream(TENANT).await.unwrap();
-        for name in db::list_databases(&self.config.database_url, &self.config.database_prefix).await.unwrap() {
-            db::drop_database(&self.config.database_url, &name).await.unwrap();
-        }
+        testing::remove(&self.config, &[TENANT]).await;
         let _ = tokio::fs::remove_dir_all(&self.data_dir).await;
     }
 }
 
-pub async fn wait_for<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..600 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
-pub async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-}
-
 pub fn exists(p: &Path) -> bool {
     p.exists()
-}
-
-pub fn free_addr() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
