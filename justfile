@@ -19,9 +19,11 @@ test: up
 demo *ARGS: up
     cargo run -q -p rcm -- demo {{ARGS}}
 
-# The X12 benchmarks (835 parse MB/s against x12-types, 837P claims/s).
+# The benchmarks: X12 (835 parse MB/s against x12-types, 837P claims/s); code-set lookups
+# (ICD-10-CM search and get latency percentiles, load time, heap size).
 bench:
     cargo bench -p rcm-x12 --bench x12
+    cargo bench -p rcm-codesets --bench lookup
 
 # Fuzz one X12 reader for SECONDS (needs cargo-fuzz and a nightly toolchain): just fuzz x835 600
 fuzz TARGET SECONDS="600":
