@@ -17,7 +17,9 @@ tab-separated, one header row:
     chapter      chapter number
     block        id of the innermost block (tabular "section") holding the category
     description  the tabular description; for a 7th-character code, the description of the code it
-                 extends, ", ", and the meaning of the 7th character
+                 extends, ", ", and the meaning of the 7th character. A <note> inside a
+                 <sevenChrDef> is an inclusion term, not part of the title, and is left out (one,
+                 "Fall from stool" under W08, is misplaced there by the XML).
 
 CHAPTERS_BLOCKS_OUT, tab-separated: kind (chapter | block), id, parent (chapter of a block), description.
 
