@@ -41,6 +41,10 @@ struct Global {
     /// Serve only these tenants (comma-separated); default: every registered tenant.
     #[arg(long, global = true, value_delimiter = ',')]
     tenants: Vec<String>,
+    /// Never serve these tenants (comma-separated, or the flag repeated), e.g. in the shared
+    /// workers when a tenant has its own pipeline.
+    #[arg(long, global = true, value_delimiter = ',')]
+    exclude_tenants: Vec<String>,
 }
 
 impl Global {
@@ -63,6 +67,13 @@ impl Global {
         }
         if !self.tenants.is_empty() {
             set("tenants", self.tenants.clone().into());
+        }
+        if !self.exclude_tenants.is_empty() {
+            // A misspelt name would exclude nothing and go unnoticed: check the form here.
+            for t in &self.exclude_tenants {
+                rcm_runtime::subjects::check_tenant(t).with_context(|| format!("--exclude-tenants {t:?}"))?;
+            }
+            set("exclude_tenants", self.exclude_tenants.clone().into());
         }
         let config = Config::load(self.config.as_deref(), &serde_json::Value::Object(o))?;
         match self.profile.as_deref() {
@@ -217,9 +228,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 telemetry::serve_metrics(config.metrics_addr.parse().context("metrics_addr")?)
                     .map_err(anyhow::Error::msg)?;
             }
+            if !config.tenants.is_empty()
+                && rcm_runtime::platform::served_tenants(&config.tenants, &config.exclude_tenants).is_empty()
+            {
+                anyhow::bail!("every tenant of --tenants is also in --exclude-tenants: nothing to serve");
+            }
             let platform = Platform::connect(config.clone(), Default::default()).await?;
-            for t in &config.tenants {
-                platform.add_tenant(t, t).await?;
+            for t in rcm_runtime::platform::served_tenants(&config.tenants, &config.exclude_tenants) {
+                platform.add_tenant(&t, &t).await?;
             }
             let shutdown = CancellationToken::new();
             tokio::spawn(shutdown_signal(shutdown.clone()));
@@ -323,5 +339,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::X12 { .. } => unreachable!("handled before the runtime starts"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(args: &[&str]) -> Result<Config> {
+        let cli = Cli::try_parse_from(args.iter().copied().chain(["config"]))?;
+        cli.global.load()
+    }
+
+    #[test]
+    fn exclude_tenants_takes_a_list_or_repeated_flags() {
+        let c = load(&["rcm", "--exclude-tenants", "acme,beta"]).unwrap();
+        assert_eq!(c.exclude_tenants, ["acme", "beta"]);
+        let c = load(&["rcm", "--exclude-tenants", "acme", "--exclude-tenants=beta", "--tenants", "gamma"]).unwrap();
+        assert_eq!(c.exclude_tenants, ["acme", "beta"]);
+        assert_eq!(c.tenants, ["gamma"]);
+        assert!(load(&["rcm"]).unwrap().exclude_tenants.is_empty());
+    }
+
+    #[test]
+    fn exclude_tenants_rejects_names_that_cannot_be_tenants() {
+        let e = load(&["rcm", "--exclude-tenants", "Acme"]).unwrap_err();
+        assert!(format!("{e:#}").contains("--exclude-tenants"), "{e:#}");
     }
 }
