@@ -1,5 +1,6 @@
 //! `rcm`: one binary for every service and tool. The work is in the library crates.
 
+mod health;
 mod x12;
 
 use anyhow::{Context, Result};
@@ -132,6 +133,20 @@ enum Command {
     },
     /// Print the effective configuration.
     Config,
+    /// Ask an `rcm serve` process whether it is serving (gRPC health): exit 0 when it is, 1 when
+    /// it is not or does not answer. For container health checks.
+    Health {
+        /// host:port to ask; default: the configured `grpc_addr` (an unspecified address such as
+        /// 0.0.0.0 is asked on the loopback).
+        #[arg(long)]
+        addr: Option<String>,
+        /// The gRPC service to ask about, e.g. rcm.intake.v1.IntakeService; default: the server.
+        #[arg(long, default_value = "")]
+        service: String,
+        /// Give up after this many milliseconds.
+        #[arg(long, default_value_t = 3000)]
+        timeout_ms: u64,
+    },
     /// Read and check X12 files (837P, 835, 999, 277CA).
     X12 {
         #[command(subcommand)]
@@ -220,6 +235,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Config => {
             println!("{}", serde_json::to_string_pretty(&config)?);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Health { addr, service, timeout_ms } => {
+            let addr = addr.unwrap_or_else(|| health::local_addr(&config.grpc_addr));
+            Ok(health::check(&addr, &service, Duration::from_millis(timeout_ms)).await)
         }
         Command::Serve { target } => {
             let _guard = telemetry::init("rcm", "info");
