@@ -253,8 +253,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 anyhow::bail!("every tenant of --tenants is also in --exclude-tenants: nothing to serve");
             }
             let platform = Platform::connect(config.clone(), Default::default()).await?;
+            // Tenants named with --tenants: a new one is registered (with its id as its name);
+            // a registered one keeps its name, and its stream takes this process's stream
+            // settings (a tenant's own pipeline may keep its stream longer, or on more replicas).
+            let registered: Vec<String> = platform.registry.list().await?.into_iter().map(|t| t.tenant_id).collect();
             for t in rcm_runtime::platform::served_tenants(&config.tenants, &config.exclude_tenants) {
-                platform.add_tenant(&t, &t).await?;
+                if registered.contains(&t) {
+                    platform.bus.ensure_stream(&t, &config.stream).await?;
+                } else {
+                    platform.add_tenant(&t, &t).await?;
+                }
             }
             let shutdown = CancellationToken::new();
             tokio::spawn(shutdown_signal(shutdown.clone()));
