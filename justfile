@@ -34,3 +34,7 @@ fmt:
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+
+# Build the one container image (deploy/Dockerfile) from the workspace: just image [TAG]
+image TAG="rcm:dev":
+    docker build -f deploy/Dockerfile -t {{TAG}} .
