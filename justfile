@@ -59,3 +59,7 @@ compose-up *PROFILES: image
 # Stop the compose stack; `just compose-down -v` also deletes its volumes (streams, databases, files).
 compose-down *ARGS:
     docker compose -f deploy/compose.yaml --profile observability --profile tools down {{ARGS}}
+
+# Give a tenant its own pipeline in a Kubernetes overlay: just tenant-overlay acme [production|dev]
+tenant-overlay NAME OVERLAY="production":
+    deploy/tenant-overlay.sh {{NAME}} {{OVERLAY}}
