@@ -60,6 +60,10 @@ compose-up *PROFILES: image
 compose-down *ARGS:
     docker compose -f deploy/compose.yaml --profile observability --profile tools down {{ARGS}}
 
+# Render, validate and lint everything in deploy/ (also run by `just test`).
+deploy-check:
+    deploy/check.sh
+
 # Give a tenant its own pipeline in a Kubernetes overlay: just tenant-overlay acme [production|dev]
 tenant-overlay NAME OVERLAY="production":
     deploy/tenant-overlay.sh {{NAME}} {{OVERLAY}}
