@@ -36,3 +36,36 @@ fmt:
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+
+# Build the one container image (deploy/Dockerfile) from the workspace: just image [TAG]
+image TAG="rcm:dev":
+    docker build -f deploy/Dockerfile -t {{TAG}} .
+
+# Run the platform in containers (deploy/compose.yaml); `just compose-up observability` adds traces and metrics.
+compose-up *PROFILES: image
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # The Postgres password of this machine's stack, made once, kept out of git (deploy/.env).
+    if ! grep -qs '^RCM_PG_PASSWORD=' deploy/.env; then
+      (umask 077; echo "RCM_PG_PASSWORD=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >> deploy/.env)
+    fi
+    args=()
+    for p in {{PROFILES}}; do
+      args+=(--profile "$p")
+      # The services export spans only when this is set (compose passes it through).
+      if [ "$p" = observability ]; then export OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4317; fi
+    done
+    docker compose -f deploy/compose.yaml "${args[@]}" up -d
+    docker compose -f deploy/compose.yaml "${args[@]}" ps
+
+# Stop the compose stack; `just compose-down -v` also deletes its volumes (streams, databases, files).
+compose-down *ARGS:
+    docker compose -f deploy/compose.yaml --profile observability --profile tools down {{ARGS}}
+
+# Render, validate and lint everything in deploy/ (also run by `just test`).
+deploy-check:
+    deploy/check.sh
+
+# Give a tenant its own pipeline in a Kubernetes overlay: just tenant-overlay acme [production|dev]
+tenant-overlay NAME OVERLAY="production":
+    deploy/tenant-overlay.sh {{NAME}} {{OVERLAY}}

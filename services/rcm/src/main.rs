@@ -1,5 +1,6 @@
 //! `rcm`: one binary for every service and tool. The work is in the library crates.
 
+mod health;
 mod x12;
 
 use anyhow::{Context, Result};
@@ -41,6 +42,10 @@ struct Global {
     /// Serve only these tenants (comma-separated); default: every registered tenant.
     #[arg(long, global = true, value_delimiter = ',')]
     tenants: Vec<String>,
+    /// Never serve these tenants (comma-separated, or the flag repeated), e.g. in the shared
+    /// workers when a tenant has its own pipeline.
+    #[arg(long, global = true, value_delimiter = ',')]
+    exclude_tenants: Vec<String>,
 }
 
 impl Global {
@@ -63,6 +68,13 @@ impl Global {
         }
         if !self.tenants.is_empty() {
             set("tenants", self.tenants.clone().into());
+        }
+        if !self.exclude_tenants.is_empty() {
+            // A misspelt name would exclude nothing and go unnoticed: check the form here.
+            for t in &self.exclude_tenants {
+                rcm_runtime::subjects::check_tenant(t).with_context(|| format!("--exclude-tenants {t:?}"))?;
+            }
+            set("exclude_tenants", self.exclude_tenants.clone().into());
         }
         let config = Config::load(self.config.as_deref(), &serde_json::Value::Object(o))?;
         match self.profile.as_deref() {
@@ -121,6 +133,20 @@ enum Command {
     },
     /// Print the effective configuration.
     Config,
+    /// Ask an `rcm serve` process whether it is serving (gRPC health): exit 0 when it is, 1 when
+    /// it is not or does not answer. For container health checks.
+    Health {
+        /// host:port to ask; default: the configured `grpc_addr` (an unspecified address such as
+        /// 0.0.0.0 is asked on the loopback).
+        #[arg(long)]
+        addr: Option<String>,
+        /// The gRPC service to ask about, e.g. rcm.intake.v1.IntakeService; default: the server.
+        #[arg(long, default_value = "")]
+        service: String,
+        /// Give up after this many milliseconds.
+        #[arg(long, default_value_t = 3000)]
+        timeout_ms: u64,
+    },
     /// Read and check X12 files (837P, 835, 999, 277CA).
     X12 {
         #[command(subcommand)]
@@ -210,6 +236,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&config)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Health { addr, service, timeout_ms } => {
+            let addr = addr.unwrap_or_else(|| health::local_addr(&config.grpc_addr));
+            Ok(health::check(&addr, &service, Duration::from_millis(timeout_ms)).await)
+        }
         Command::Serve { target } => {
             let _guard = telemetry::init("rcm", "info");
             let (targets, simulator) = services::parse_targets(&target)?;
@@ -217,9 +247,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 telemetry::serve_metrics(config.metrics_addr.parse().context("metrics_addr")?)
                     .map_err(anyhow::Error::msg)?;
             }
+            if !config.tenants.is_empty()
+                && rcm_runtime::platform::served_tenants(&config.tenants, &config.exclude_tenants).is_empty()
+            {
+                anyhow::bail!("every tenant of --tenants is also in --exclude-tenants: nothing to serve");
+            }
             let platform = Platform::connect(config.clone(), Default::default()).await?;
-            for t in &config.tenants {
-                platform.add_tenant(t, t).await?;
+            // Tenants named with --tenants: a new one is registered (with its id as its name);
+            // a registered one keeps its name, and its stream takes this process's stream
+            // settings (a tenant's own pipeline may keep its stream longer, or on more replicas).
+            let registered: Vec<String> = platform.registry.list().await?.into_iter().map(|t| t.tenant_id).collect();
+            for t in rcm_runtime::platform::served_tenants(&config.tenants, &config.exclude_tenants) {
+                if registered.contains(&t) {
+                    platform.bus.ensure_stream(&t, &config.stream).await?;
+                } else {
+                    platform.add_tenant(&t, &t).await?;
+                }
             }
             let shutdown = CancellationToken::new();
             tokio::spawn(shutdown_signal(shutdown.clone()));
@@ -323,5 +366,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::X12 { .. } => unreachable!("handled before the runtime starts"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(args: &[&str]) -> Result<Config> {
+        let cli = Cli::try_parse_from(args.iter().copied().chain(["config"]))?;
+        cli.global.load()
+    }
+
+    #[test]
+    fn exclude_tenants_takes_a_list_or_repeated_flags() {
+        let c = load(&["rcm", "--exclude-tenants", "acme,beta"]).unwrap();
+        assert_eq!(c.exclude_tenants, ["acme", "beta"]);
+        let c = load(&["rcm", "--exclude-tenants", "acme", "--exclude-tenants=beta", "--tenants", "gamma"]).unwrap();
+        assert_eq!(c.exclude_tenants, ["acme", "beta"]);
+        assert_eq!(c.tenants, ["gamma"]);
+        assert!(load(&["rcm"]).unwrap().exclude_tenants.is_empty());
+    }
+
+    #[test]
+    fn exclude_tenants_rejects_names_that_cannot_be_tenants() {
+        let e = load(&["rcm", "--exclude-tenants", "Acme"]).unwrap_err();
+        assert!(format!("{e:#}").contains("--exclude-tenants"), "{e:#}");
     }
 }

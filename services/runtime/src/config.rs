@@ -30,6 +30,9 @@ pub struct Config {
     pub metrics_addr: String,
     /// Tenants this process works for; empty means every tenant in the registry.
     pub tenants: Vec<String>,
+    /// Tenants this process leaves alone even when `tenants` (or the registry) names them: the
+    /// shared workers of a deployment where some tenants have their own (`--exclude-tenants acme`).
+    pub exclude_tenants: Vec<String>,
     /// Connections per service database pool.
     pub database_max_connections: u32,
     pub stream: StreamSettings,
@@ -66,6 +69,7 @@ impl Default for Config {
             grpc_addr: "127.0.0.1:50051".into(),
             metrics_addr: "127.0.0.1:9464".into(),
             tenants: Vec::new(),
+            exclude_tenants: Vec::new(),
             database_max_connections: 8,
             stream: StreamSettings::default(),
             consumer: ConsumerSettings::default(),
@@ -87,7 +91,8 @@ impl Config {
             None if Path::new("rcm.toml").exists() => fig = fig.merge(Toml::file("rcm.toml")),
             None => {}
         }
-        fig = fig.merge(Env::prefixed("RCM_").split("__").ignore(&["log_format"]));
+        // RCM_LOG_FORMAT is read by telemetry and RCM_CONFIG by the command line: neither is a setting.
+        fig = fig.merge(Env::prefixed("RCM_").split("__").ignore(&["log_format", "config"]));
         fig = fig.merge(Serialized::defaults(overrides));
         fig.extract().map_err(|e| RuntimeError::Config(e.to_string()))
     }

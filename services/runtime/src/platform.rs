@@ -36,18 +36,26 @@ impl Platform {
         Ok(Platform { config: Arc::new(config), bus, det, registry })
     }
 
-    /// The tenants this process serves: the configured ones, or every registered tenant.
+    /// The tenants this process serves: the configured ones, or every registered tenant, less the
+    /// excluded ones.
     pub async fn tenants(&self) -> Result<Vec<String>> {
-        if !self.config.tenants.is_empty() {
-            return Ok(self.config.tenants.clone());
+        let c = &self.config;
+        if !c.tenants.is_empty() {
+            return Ok(served_tenants(&c.tenants, &c.exclude_tenants));
         }
-        Ok(self.registry.list().await?.into_iter().map(|t| t.tenant_id).collect())
+        let registered: Vec<String> = self.registry.list().await?.into_iter().map(|t| t.tenant_id).collect();
+        Ok(served_tenants(&registered, &c.exclude_tenants))
     }
 
     /// Registers a tenant and creates its stream.
     pub async fn add_tenant(&self, tenant: &str, name: &str) -> Result<crate::tenants::Tenant> {
         self.registry.add(&self.bus, tenant, name, &self.config.stream).await
     }
+}
+
+/// `candidates` without the `excluded` ones, in their order.
+pub fn served_tenants(candidates: &[String], excluded: &[String]) -> Vec<String> {
+    candidates.iter().filter(|t| !excluded.contains(t)).cloned().collect()
 }
 
 /// One service's share of the platform.
@@ -156,5 +164,23 @@ impl ServiceHost {
             while tasks.join_next().await.is_some() {}
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::served_tenants;
+
+    fn v(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn excluded_tenants_are_left_out() {
+        assert_eq!(served_tenants(&v(&["acme", "beta", "gamma"]), &v(&["beta"])), v(&["acme", "gamma"]));
+        assert_eq!(served_tenants(&v(&["acme", "beta"]), &[]), v(&["acme", "beta"]));
+        // Excluding a tenant that is not there changes nothing; excluding every one leaves none.
+        assert_eq!(served_tenants(&v(&["acme"]), &v(&["zeta"])), v(&["acme"]));
+        assert!(served_tenants(&v(&["acme"]), &v(&["acme"])).is_empty());
     }
 }
