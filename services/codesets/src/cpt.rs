@@ -121,6 +121,14 @@ impl LicensedCpt {
         Some(&self.descriptions[start as usize..(start + len) as usize])
     }
 
+    /// Every (code, description), in code order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(code, start, len)| {
+            let code = std::str::from_utf8(code).expect("codes are ASCII");
+            (code, &self.descriptions[*start as usize..(*start + *len) as usize])
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -197,32 +197,47 @@ impl WordIndex {
     }
 
     /// The best `limit` documents (lowest ranks, ascending) whose words include every complete
-    /// word of `query` and a word starting with its prefix. `texts_of(rank)` gives a document's
-    /// texts again, to check the prefix on candidates one by one.
+    /// word of `query` and a word starting with its prefix. A complete word the index does not
+    /// hold is taken as a prefix too, so abbreviations a coder types ("fract fem neck") find
+    /// "fracture of femoral neck". `texts_of(rank)` gives a document's texts again, to check a
+    /// prefix on candidates one by one.
     pub fn matches<'s>(&'s self, query: &WordQuery, limit: usize, texts_of: impl Fn(u32) -> [&'s str; 2]) -> Vec<u32> {
         let mut lists = Vec::with_capacity(query.complete.len() + 1);
-        for word in &query.complete {
-            match self.exact(word) {
-                Some(list) => lists.push(list),
-                None => return Vec::new(),
+        let mut prefixes: Vec<(&str, usize, usize)> = Vec::new();
+        let complete_as_prefix = query.complete.iter().map(|w| (w, false));
+        for (word, is_prefix) in complete_as_prefix.chain(query.prefix.iter().map(|w| (w, true))) {
+            if !is_prefix && let Some(list) = self.exact(word) {
+                lists.push(list);
+                continue;
             }
-        }
-        let mut prefix_words = None;
-        if let Some(prefix) = &query.prefix {
-            match self.prefix_range(prefix) {
+            match self.prefix_range(word) {
                 (lo, hi) if lo == hi => return Vec::new(),
                 (lo, hi) if hi - lo == 1 => lists.push(self.postings(lo)),
-                (lo, hi) => prefix_words = Some((prefix.as_str(), lo, hi)),
+                (lo, hi) => prefixes.push((word.as_str(), lo, hi)),
             }
         }
         lists.sort_by_key(|list| list.len());
-        let Some((shortest, others)) = lists.split_first() else {
-            return match prefix_words {
-                Some((_, lo, hi)) => self.union_head(lo, hi, limit),
-                None => Vec::new(),
-            };
+        // Candidates come from the shortest posting list, or, with prefixes only, from the
+        // prefix whose words have the fewest postings (all of them marked once).
+        let marked_candidates: Vec<u32>;
+        let (shortest, others): (&[u32], &[&[u32]]) = match lists.split_first() {
+            Some((shortest, others)) => (shortest, others),
+            None => {
+                let Some(best) = (0..prefixes.len())
+                    .min_by_key(|&i| (prefixes[i].1..prefixes[i].2).map(|w| self.postings(w).len()).sum::<usize>())
+                else {
+                    return Vec::new();
+                };
+                let (_, lo, hi) = prefixes.swap_remove(best);
+                if prefixes.is_empty() {
+                    return self.union_head(lo, hi, limit);
+                }
+                marked_candidates = set_bits(&self.mark(lo, hi));
+                (&marked_candidates, &[])
+            }
         };
-        let mut prefix_check = prefix_words.map(|(prefix, lo, hi)| PrefixCheck::new(prefix, lo, hi));
+        let mut prefix_checks: Vec<PrefixCheck> =
+            prefixes.into_iter().map(|(prefix, lo, hi)| PrefixCheck::new(prefix, lo, hi)).collect();
         let mut cursors = vec![0usize; others.len()];
         let mut out = Vec::with_capacity(limit.min(shortest.len()));
         'candidates: for (checked, &doc) in shortest.iter().enumerate() {
@@ -235,11 +250,8 @@ impl WordIndex {
                     continue 'candidates;
                 }
             }
-            let has_prefix = match &mut prefix_check {
-                None => true,
-                Some(check) => check.passes(self, doc, shortest.len() - checked, &texts_of),
-            };
-            if has_prefix {
+            let left = shortest.len() - checked;
+            if prefix_checks.iter_mut().all(|check| check.passes(self, doc, left, &texts_of)) {
                 out.push(doc);
             }
         }
@@ -324,6 +336,19 @@ impl<'p> PrefixCheck<'p> {
     }
 }
 
+/// The documents whose bits are set, ascending.
+fn set_bits(marked: &[u64]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (block, &bits) in marked.iter().enumerate() {
+        let mut bits = bits;
+        while bits != 0 {
+            out.push(offset(block * 64 + bits.trailing_zeros() as usize));
+            bits &= bits - 1;
+        }
+    }
+    out
+}
+
 /// The first `i` in `0..n` for which `before(i)` is false (`before` must be true, then false).
 fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
     let (mut lo, mut hi) = (0, n);
@@ -396,6 +421,21 @@ mod tests {
         assert!(find(&idx, &docs, "fracture femurs", 10).is_empty());
         assert!(find(&idx, &docs, "elbow f", 10).is_empty());
         assert!(find(&idx, &docs, "fracture x", 10).is_empty());
+    }
+
+    #[test]
+    fn a_complete_word_the_index_lacks_is_read_as_an_abbreviation() {
+        let docs = ["fracture of femur", "fracture of fibula", "femur pain", "fracture of radius"];
+        let idx = index(&docs);
+        // Prefixes only: the rarest drives, the others are checked
+        assert_eq!(find(&idx, &docs, "fract fem", 10), [0]);
+        assert_eq!(find(&idx, &docs, "fem fract", 10), [0]);
+        assert_eq!(find(&idx, &docs, "fract ", 10), [0, 1, 3]);
+        // With an exact word as well
+        assert_eq!(find(&idx, &docs, "pain fem", 10), [2]);
+        assert_eq!(find(&idx, &docs, "of fract rad", 10), [3]);
+        // A word no word starts with still finds nothing
+        assert!(find(&idx, &docs, "fract zz", 10).is_empty());
     }
 
     #[test]

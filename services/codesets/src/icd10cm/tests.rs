@@ -242,8 +242,9 @@ fn search_with_a_partial_last_word() {
         assert!(["fracture", "of", "neck", "right"].iter().all(|w| words.iter().any(|x| x == w)), "{}", c.description);
         assert!(words.iter().any(|w| w.starts_with("fem")), "{}", c.description);
     }
-    // A space after the last word makes it complete: "hypert " is no word.
-    assert!(v.search("essential hypert ", 5).is_empty());
+    // A complete word that is no word of any description is read as an abbreviation.
+    assert_eq!(v.search("essential hypert ", 5)[0].code, "I10");
+    assert!(v.search("essential hyperzz ", 5).is_empty());
     // A single letter as the only word still answers, billable codes first.
     let any_f = v.search("f", 10);
     assert_eq!(any_f.len(), 10);
