@@ -284,7 +284,7 @@ impl ClaimState {
         match payload {
             Payload::EncounterReceived(_) => ClaimState::Received,
             Payload::ClaimCoded(_) => ClaimState::Coded,
-            Payload::ClaimNeedsCoding(_) => ClaimState::NeedsCoding,
+            Payload::CodingReviewRequired(_) => ClaimState::NeedsCoding,
             Payload::ClaimScrubbed(_) => ClaimState::Scrubbed,
             Payload::ClaimRejected(_) => ClaimState::Rejected,
             Payload::ClaimSubmitted(_) => ClaimState::Submitted,
@@ -389,7 +389,7 @@ pub fn detail(payload: &Payload) -> String {
             let c = e.claim.clone().unwrap_or_default();
             format!("{} line(s), total {} cents", c.lines.len(), c.total_charge_cents)
         }
-        Payload::ClaimNeedsCoding(e) => format!("needs coding: {}", rules(&e.findings)),
+        Payload::CodingReviewRequired(e) => format!("needs coding: {}", rules(&e.findings)),
         Payload::ClaimScrubbed(e) => format!("passed the edits; warnings: {}", rules(&e.warnings)),
         Payload::ClaimRejected(e) => format!("failed the edits: {}", rules(&e.findings)),
         Payload::ClaimSubmitted(e) => format!(
@@ -638,7 +638,7 @@ mod tests {
         for (p, name) in &life {
             assert_eq!(ClaimState::of(p).name(), *name);
         }
-        assert_eq!(ClaimState::of(&Payload::ClaimNeedsCoding(Default::default())), ClaimState::NeedsCoding);
+        assert_eq!(ClaimState::of(&Payload::CodingReviewRequired(Default::default())), ClaimState::NeedsCoding);
         assert_eq!(ClaimState::of(&Payload::ClaimRejected(Default::default())), ClaimState::Rejected);
         assert_eq!(ClaimState::of(&Payload::ClaimRejectedByPayer(Default::default())), ClaimState::RejectedByPayer);
         assert_eq!(ClaimState::of(&Payload::ClaimPartiallyPaid(Default::default())), ClaimState::PartiallyPaid);

@@ -7,7 +7,7 @@ use rcm_proto::common::{
 };
 use rcm_proto::events::envelope::Payload;
 use rcm_proto::events::{
-    Adjustment, ClaimAccepted, ClaimCoded, ClaimDenied, ClaimNeedsCoding, ClaimPaid, ClaimScrubbed, ClaimSubmitted,
+    Adjustment, ClaimAccepted, ClaimCoded, ClaimDenied, ClaimPaid, ClaimScrubbed, ClaimSubmitted, CodingReviewRequired,
     DenialQueued, EncounterReceived, Envelope, Remittance,
 };
 use rcm_proto::intake::intake_service_client::IntakeServiceClient;
@@ -263,7 +263,7 @@ async fn the_history_moves_states_forward_only_and_the_summary_adds_up() {
     }
     // And claim 2 waiting for a coder
     h.publish(&h.event(&c2, "intake", received.clone()), None).await;
-    h.publish(&h.event(&c2, "coding", Payload::ClaimNeedsCoding(ClaimNeedsCoding::default())), None).await;
+    h.publish(&h.event(&c2, "coding", Payload::CodingReviewRequired(CodingReviewRequired::default())), None).await;
     // And claim 3 denied and queued, its denial delivered twice (as after a crash) and its queueing
     // arriving before the denial
     h.publish(&h.event(&c3, "intake", received.clone()), None).await;

@@ -14,7 +14,7 @@ use rcm_proto::events::envelope::Payload;
 pub enum EventType {
     EncounterReceived,
     ClaimCoded,
-    ClaimNeedsCoding,
+    ReviewRequired,
     ClaimScrubbed,
     ClaimRejected,
     ClaimSubmitted,
@@ -30,7 +30,7 @@ impl EventType {
     pub const ALL: [EventType; 12] = [
         EventType::EncounterReceived,
         EventType::ClaimCoded,
-        EventType::ClaimNeedsCoding,
+        EventType::ReviewRequired,
         EventType::ClaimScrubbed,
         EventType::ClaimRejected,
         EventType::ClaimSubmitted,
@@ -47,7 +47,7 @@ impl EventType {
         match self {
             EventType::EncounterReceived => ("intake", "encounter_received"),
             EventType::ClaimCoded => ("coding", "claim_coded"),
-            EventType::ClaimNeedsCoding => ("coding", "claim_needs_coding"),
+            EventType::ReviewRequired => ("coding", "review_required"),
             EventType::ClaimScrubbed => ("scrubbing", "claim_scrubbed"),
             EventType::ClaimRejected => ("scrubbing", "claim_rejected"),
             EventType::ClaimSubmitted => ("submission", "claim_submitted"),
@@ -78,7 +78,7 @@ impl EventType {
         match payload {
             Payload::EncounterReceived(_) => EventType::EncounterReceived,
             Payload::ClaimCoded(_) => EventType::ClaimCoded,
-            Payload::ClaimNeedsCoding(_) => EventType::ClaimNeedsCoding,
+            Payload::CodingReviewRequired(_) => EventType::ReviewRequired,
             Payload::ClaimScrubbed(_) => EventType::ClaimScrubbed,
             Payload::ClaimRejected(_) => EventType::ClaimRejected,
             Payload::ClaimSubmitted(_) => EventType::ClaimSubmitted,
