@@ -1,10 +1,14 @@
 //! Coding's decisions, without I/O: the form of codes, the pricing of lines, and whether an
-//! encounter becomes a claim (`ClaimCoded`) or waits for a coder (`ClaimNeedsCoding`).
+//! encounter becomes a claim (`ClaimCoded`) or waits for a coder (`CodingReviewRequired`).
 
-use rcm_proto::common::{Claim, Encounter, Finding, ServiceLine, Severity, SourceCode};
-use rcm_proto::events::{ClaimCoded, ClaimNeedsCoding};
+use chrono::NaiveDate;
+use rcm_codesets::hcpcs::Hcpcs;
+use rcm_codesets::icd10cm::{Icd10Cm, Version, VersionChoice};
+use rcm_codesets::{cpt, modifiers, pos};
+use rcm_proto::common::{Claim, CodeSuggestion, Encounter, Finding, ServiceLine, Severity, SourceCode};
+use rcm_proto::events::{ClaimCoded, CodingReviewRequired};
 use rust_decimal::{Decimal, RoundingStrategy};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The most diagnosis codes a claim carries (837P HI segments: 12).
 pub const MAX_DIAGNOSES: usize = 12;
@@ -153,6 +157,61 @@ pub fn procedure_codes(e: &Encounter) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What an encounter is judged against
+// ---------------------------------------------------------------------------------------------
+
+/// What to do when no ICD-10-CM version loaded is in force on the date of service (a date after the
+/// newest version, before the oldest, or between two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutsideVersions {
+    /// Judge by the nearest version and say so in a warning (the default: a new fiscal year's
+    /// codes are mostly last year's).
+    #[default]
+    Warn,
+    /// Send the encounter to a coder.
+    Error,
+}
+
+/// How a tenant wants coding to decide.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Note suggestions at or above this confidence code an encounter that came without diagnosis
+    /// codes; below, it waits for a coder.
+    pub auto_code_min_confidence: f32,
+    /// Every encounter without the source's diagnosis codes waits for a coder.
+    pub always_review_suggestions: bool,
+    pub outside_versions: OutsideVersions,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            auto_code_min_confidence: 0.85,
+            always_review_suggestions: false,
+            outside_versions: OutsideVersions::Warn,
+        }
+    }
+}
+
+/// The tenant's licensed CPT file, as far as one encounter needs it: whether the tenant loaded one,
+/// and which of the encounter's CPT codes it holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantCpt {
+    pub loaded: bool,
+    pub known: HashSet<String>,
+}
+
+/// Everything an encounter is judged against.
+pub struct Books<'a> {
+    pub icd: &'a Icd10Cm,
+    pub hcpcs: &'a Hcpcs,
+    pub cpt: &'a TenantCpt,
+    pub fees: &'a FeeSchedule,
+    pub policy: &'a Policy,
+}
+
+// ---------------------------------------------------------------------------------------------
 // The outcome
 // ---------------------------------------------------------------------------------------------
 
@@ -160,7 +219,16 @@ pub fn procedure_codes(e: &Encounter) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Coded(Box<ClaimCoded>),
-    NeedsCoding(ClaimNeedsCoding),
+    ReviewRequired(CodingReviewRequired),
+}
+
+impl Outcome {
+    pub fn findings(&self) -> &[Finding] {
+        match self {
+            Outcome::Coded(c) => &c.findings,
+            Outcome::ReviewRequired(r) => &r.findings,
+        }
+    }
 }
 
 fn finding(severity: Severity, rule: &str, field: String, message: String) -> Finding {
@@ -171,22 +239,214 @@ fn error(rule: &str, field: String, message: String) -> Finding {
     finding(Severity::Error, rule, field, message)
 }
 
-/// Codes and prices an encounter. Every code well-formed, at least one ICD-10-CM diagnosis and
-/// every line priced: a claim (`claim_id` from the envelope; the patient control number its 32 hex
-/// digits; pointers default to the first diagnosis; total = sum of lines). Otherwise the findings,
-/// with the source's conditions and line codes as evidence for the coder.
-pub fn code_encounter(claim_id: &str, e: &Encounter, fees: &FeeSchedule) -> Outcome {
+fn warning(rule: &str, field: String, message: String) -> Finding {
+    finding(Severity::Warning, rule, field, message)
+}
+
+/// The diagnoses a claim goes out with: the source's, or (when it sent none) the confident
+/// suggestions from the note. `Err` is the finding that sends the encounter to a coder.
+fn choose_diagnoses(
+    e: &Encounter,
+    suggestions: &[CodeSuggestion],
+    policy: &Policy,
+) -> Result<(Vec<String>, Option<Finding>), Finding> {
+    if !e.diagnosis_codes.is_empty() {
+        return Ok((e.diagnosis_codes.iter().map(|c| normalize_code(c)).collect(), None));
+    }
+    let min = policy.auto_code_min_confidence;
+    let confident: Vec<&CodeSuggestion> =
+        suggestions.iter().filter(|s| !s.history && s.confidence >= min).take(MAX_DIAGNOSES).collect();
+    let best = suggestions
+        .iter()
+        .filter(|s| !s.history)
+        .map(|s| s.confidence)
+        .fold(None, |m: Option<f32>, c| Some(m.map_or(c, |m| m.max(c))));
+    let why = match best {
+        None => format!(
+            "no ICD-10-CM diagnosis code, and no suggestion from the note or the {} source condition(s)",
+            e.conditions.len()
+        ),
+        Some(_) if policy.always_review_suggestions => {
+            "no ICD-10-CM diagnosis code from the source; the tenant has a coder review every suggestion".into()
+        }
+        Some(best) if confident.is_empty() => format!(
+            "no ICD-10-CM diagnosis code from the source; the best suggestion's confidence {best:.2} is below the tenant's {min:.2}"
+        ),
+        Some(_) => {
+            let used: Vec<String> = confident.iter().map(|s| format!("{} ({:.2})", s.code, s.confidence)).collect();
+            let note = warning(
+                "CODING-FROM-NOTE",
+                "diagnosis_codes".into(),
+                format!("diagnoses from the note's suggestions at confidence {min:.2} or more: {}", used.join(", ")),
+            );
+            return Ok((confident.iter().map(|s| s.code.clone()).collect(), Some(note)));
+        }
+    };
+    Err(error("CODING-NO-DIAGNOSIS", "diagnosis_codes".into(), why))
+}
+
+/// Why a diagnosis cannot be billed on the date of service, if it cannot.
+fn diagnosis_problem(field: &str, code: &str, version: &Version, icd: &Icd10Cm) -> Option<Finding> {
+    if !is_icd10cm(code) {
+        return Some(error(
+            "CODING-ICD-FORM",
+            field.into(),
+            format!("{field} is not an ICD-10-CM code (a letter, a digit, then 1 to 5 letters or digits)"),
+        ));
+    }
+    match version.get(code) {
+        Some(c) if c.billable => None,
+        Some(c) => {
+            const SHOWN: usize = 8;
+            let children = version.billable_children(code, SHOWN + 1);
+            let mut named: Vec<String> = children.iter().take(SHOWN).map(|c| c.dotted()).collect();
+            if children.len() > SHOWN {
+                named.push("…".into());
+            }
+            Some(error(
+                "CODING-ICD-HEADER",
+                field.into(),
+                format!(
+                    "{field} {} is a header in {}, not billable; bill one of the codes under it: {}",
+                    c.dotted(),
+                    version.name(),
+                    named.join(", ")
+                ),
+            ))
+        }
+        None => {
+            let elsewhere: Vec<&Version> =
+                icd.versions().iter().filter(|v| v.name() != version.name() && v.get(code).is_some()).collect();
+            Some(match elsewhere.first() {
+                Some(other) => error(
+                    "CODING-ICD-NOT-IN-FORCE",
+                    field.into(),
+                    format!(
+                        "{field} {code} is not in {} ({}), the version in force on the date of service; it is in {} ({})",
+                        version.name(),
+                        in_force_text(version),
+                        other.name(),
+                        in_force_text(other)
+                    ),
+                ),
+                None => error(
+                    "CODING-ICD-UNKNOWN",
+                    field.into(),
+                    format!("{field} {code} is not an ICD-10-CM code in {}", version.name()),
+                ),
+            })
+        }
+    }
+}
+
+fn in_force_text(v: &Version) -> String {
+    match v.effective_to() {
+        Some(to) => format!("in force {} to {to}", v.effective_from()),
+        None => format!("in force from {}", v.effective_from()),
+    }
+}
+
+/// Why a well-formed procedure code cannot be billed on the date, if it cannot.
+fn procedure_problem(
+    field: &str,
+    code: &str,
+    kind: ProcedureKind,
+    dos: Option<NaiveDate>,
+    books: &Books,
+) -> Option<Finding> {
+    match kind {
+        ProcedureKind::Cpt if books.cpt.loaded => (!books.cpt.known.contains(code)).then(|| {
+            error(
+                "CODING-CPT-UNKNOWN",
+                field.into(),
+                format!("{field} {code} is not in the tenant's licensed CPT file"),
+            )
+        }),
+        ProcedureKind::Cpt => (!cpt::cms_carries(code)).then(|| {
+            error(
+                "CODING-CPT-UNKNOWN",
+                field.into(),
+                format!(
+                    "{field} {code} is not a CPT code number that CMS's public tables carry (physician fee schedule, \
+                     NCCI MUE); load the tenant's licensed CPT file to check codes against it"
+                ),
+            )
+        }),
+        ProcedureKind::Hcpcs => match books.hcpcs.get(code) {
+            None => Some(error(
+                "CODING-HCPCS-UNKNOWN",
+                field.into(),
+                format!("{field} {code} is not a HCPCS Level II code"),
+            )),
+            Some(h) => match dos {
+                Some(d) if !h.in_force(d) => {
+                    let when = match (h.added, h.terminated) {
+                        (Some(a), _) if d < a => format!("it was added on {a}"),
+                        (_, Some(t)) => format!("it was terminated on {t}"),
+                        _ => "it is not in force then".into(),
+                    };
+                    Some(error(
+                        "CODING-HCPCS-NOT-IN-FORCE",
+                        field.into(),
+                        format!("{field} {code} is not in force on the date of service {d}: {when}"),
+                    ))
+                }
+                _ => None,
+            },
+        },
+    }
+}
+
+/// Codes and prices an encounter, judging every code against the code sets in force on its date
+/// of service. Every code valid, at least one diagnosis (the source's, or confident suggestions
+/// from the note) and every line priced: a claim (`claim_id` from the envelope; the patient control
+/// number its 32 hex digits; pointers default to the first diagnosis; total = sum of lines).
+/// Otherwise the findings, with the source's conditions, line codes and the note's suggestions as
+/// evidence for the coder.
+pub fn code_encounter(claim_id: &str, e: &Encounter, books: &Books, suggestions: &[CodeSuggestion]) -> Outcome {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
 
-    let diagnoses: Vec<String> = e.diagnosis_codes.iter().map(|c| normalize_code(c)).collect();
-    if diagnoses.is_empty() {
+    // The date of service chooses the code set versions.
+    let dos = NaiveDate::parse_from_str(e.service_date.trim(), "%Y-%m-%d").ok();
+    if dos.is_none() {
         errors.push(error(
-            "CODING-NO-DIAGNOSIS",
-            "diagnosis_codes".into(),
-            format!("no ICD-10-CM diagnosis code; {} source condition(s) as evidence", e.conditions.len()),
+            "CODING-SERVICE-DATE",
+            "service_date".into(),
+            "the encounter has no valid date of service (YYYY-MM-DD); codes are judged by the newest code set".into(),
         ));
-    } else if diagnoses.len() > MAX_DIAGNOSES {
+    }
+    let newest = books.icd.versions().last().expect("at least one ICD-10-CM version is loaded");
+    let version = match dos.map(|d| (d, books.icd.for_date(d))) {
+        None => newest,
+        Some((_, VersionChoice::InForce(v))) => v,
+        Some((d, VersionChoice::Nearest(v))) => {
+            let message = format!(
+                "no ICD-10-CM version loaded is in force on the date of service {d}; codes are judged by {} ({})",
+                v.name(),
+                in_force_text(v)
+            );
+            match books.policy.outside_versions {
+                OutsideVersions::Warn => warnings.push(warning("CODING-ICD-VERSION", "service_date".into(), message)),
+                OutsideVersions::Error => errors.push(error("CODING-ICD-VERSION", "service_date".into(), message)),
+            }
+            v
+        }
+    };
+
+    let mut from_note = false;
+    let diagnoses = match choose_diagnoses(e, suggestions, books.policy) {
+        Ok((d, note)) => {
+            from_note = note.is_some();
+            warnings.extend(note);
+            d
+        }
+        Err(f) => {
+            errors.push(f);
+            Vec::new()
+        }
+    };
+    if diagnoses.len() > MAX_DIAGNOSES {
         errors.push(error(
             "CODING-TOO-MANY-DIAGNOSES",
             "diagnosis_codes".into(),
@@ -194,15 +454,14 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, fees: &FeeSchedule) -> Outc
         ));
     }
     for (i, d) in diagnoses.iter().enumerate() {
-        if !is_icd10cm(d) {
-            errors.push(error(
-                "CODING-ICD-FORM",
-                format!("diagnosis_codes[{i}]"),
-                format!(
-                    "diagnosis_codes[{i}] is not an ICD-10-CM code (a letter, a digit, then 1 to 5 letters or digits)"
-                ),
-            ));
-        }
+        errors.extend(diagnosis_problem(&format!("diagnosis_codes[{i}]"), d, version, books.icd));
+    }
+    if !e.place_of_service.is_empty() && pos::place_of_service(&e.place_of_service).is_none() {
+        errors.push(error(
+            "CODING-POS-UNKNOWN",
+            "place_of_service".into(),
+            format!("place_of_service {} is not a CMS place-of-service code", e.place_of_service),
+        ));
     }
 
     let mut lines = Vec::with_capacity(e.lines.len());
@@ -222,26 +481,33 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, fees: &FeeSchedule) -> Outc
         if line.units.trim().is_empty() {
             line.units = "1".into();
         }
-        if line.diagnosis_pointers.is_empty() && !diagnoses.is_empty() {
+        if from_note {
+            // The source sent no diagnoses, so its pointers (if any) point at nothing: each line
+            // points at the note's first diagnoses.
+            line.diagnosis_pointers = (1..=diagnoses.len().min(MAX_POINTERS) as u32).collect();
+        } else if line.diagnosis_pointers.is_empty() && !diagnoses.is_empty() {
             line.diagnosis_pointers = vec![1];
         }
 
+        let field = format!("lines[{i}].procedure_code");
         let code_ok = if line.procedure_code.is_empty() {
             errors.push(error(
                 "CODING-NO-PROCEDURE",
-                format!("lines[{i}].procedure_code"),
+                field,
                 format!("lines[{i}] has no CPT or HCPCS code; its source code is evidence"),
             ));
             false
-        } else if procedure_kind(&line.procedure_code).is_none() {
+        } else if let Some(kind) = procedure_kind(&line.procedure_code) {
+            let line_dos = NaiveDate::parse_from_str(&line.service_date, "%Y-%m-%d").ok().or(dos);
+            errors.extend(procedure_problem(&field, &line.procedure_code, kind, line_dos, books));
+            true
+        } else {
             errors.push(error(
                 "CODING-PROCEDURE-FORM",
-                format!("lines[{i}].procedure_code"),
+                field,
                 format!("lines[{i}].procedure_code is neither CPT (5 digits, or 4 digits and F, T or U) nor HCPCS Level II (A to V and 4 digits)"),
             ));
             false
-        } else {
-            true
         };
         if line.modifiers.len() > MAX_MODIFIERS {
             errors.push(error(
@@ -257,7 +523,20 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, fees: &FeeSchedule) -> Outc
                     format!("lines[{i}].modifiers[{j}]"),
                     format!("lines[{i}].modifiers[{j}] is not a modifier (two letters or digits)"),
                 ));
+            } else if modifiers::modifier(m).is_none() {
+                errors.push(error(
+                    "CODING-MODIFIER-UNKNOWN",
+                    format!("lines[{i}].modifiers[{j}]"),
+                    format!("lines[{i}].modifiers[{j}] {m} is neither a CPT nor a HCPCS Level II modifier"),
+                ));
             }
+        }
+        if !line.place_of_service.is_empty() && pos::place_of_service(&line.place_of_service).is_none() {
+            errors.push(error(
+                "CODING-POS-UNKNOWN",
+                format!("lines[{i}].place_of_service"),
+                format!("lines[{i}].place_of_service {} is not a CMS place-of-service code", line.place_of_service),
+            ));
         }
         if !diagnoses.is_empty() {
             if line.diagnosis_pointers.len() > MAX_POINTERS {
@@ -294,7 +573,7 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, fees: &FeeSchedule) -> Outc
             continue;
         };
         if code_ok {
-            match fees.price(&line.procedure_code, &line.modifiers) {
+            match books.fees.price(&line.procedure_code, &line.modifiers) {
                 Some(fee) => match charge(fee, units) {
                     Some(c) => line.charge_cents = c,
                     None => errors.push(error(
@@ -303,16 +582,21 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, fees: &FeeSchedule) -> Outc
                         format!("lines[{i}].units times the fee is out of range"),
                     )),
                 },
-                None if line.charge_cents > 0 => warnings.push(finding(
-                    Severity::Warning,
+                None if line.charge_cents > 0 => warnings.push(warning(
                     "CODING-SOURCE-CHARGE",
                     format!("lines[{i}].charge_cents"),
-                    format!("lines[{i}]: no fee for its code in the tenant's schedule; the source's charge is kept"),
+                    format!(
+                        "lines[{i}]: no fee for {} in the tenant's schedule; the source's charge is kept",
+                        line.procedure_code
+                    ),
                 )),
                 None => errors.push(error(
                     "CODING-NO-FEE",
                     format!("lines[{i}].charge_cents"),
-                    format!("lines[{i}]: no fee for its code in the tenant's schedule and no charge from the source"),
+                    format!(
+                        "lines[{i}]: no fee for {} in the tenant's schedule and no charge from the source",
+                        line.procedure_code
+                    ),
                 )),
             }
         }
@@ -321,16 +605,22 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, fees: &FeeSchedule) -> Outc
     if e.lines.is_empty() {
         errors.push(error("CODING-NO-LINE", "lines".into(), "the encounter has no service line".into()));
     }
+    let total_charge_cents: i64 = lines.iter().map(|l: &ServiceLine| l.charge_cents.max(0)).sum();
 
     if !errors.is_empty() {
         let mut evidence: Vec<SourceCode> = e.conditions.clone();
         evidence.extend(e.lines.iter().filter_map(|l| l.source.clone()));
         let mut findings = errors;
         findings.extend(warnings);
-        return Outcome::NeedsCoding(ClaimNeedsCoding { encounter_id: e.encounter_id.clone(), findings, evidence });
+        return Outcome::ReviewRequired(CodingReviewRequired {
+            encounter_id: e.encounter_id.clone(),
+            findings,
+            evidence,
+            suggestions: suggestions.to_vec(),
+            estimated_charge_cents: total_charge_cents,
+        });
     }
 
-    let total_charge_cents = lines.iter().map(|l: &ServiceLine| l.charge_cents).sum();
     let claim = Claim {
         claim_id: claim_id.to_string(),
         encounter_id: e.encounter_id.clone(),
@@ -362,17 +652,29 @@ fn charge(fee_cents: i64, units: Decimal) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rcm_proto::common::{Patient, PersonName};
+    use rcm_proto::common::{Patient, PersonName, TextSpan};
 
     const CLAIM: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
 
     fn fees() -> FeeSchedule {
         parse_fee_schedule(
-            "# test\nprocedure_code\tmodifier\tcharge_cents\n99213\t\t22719\n71046\t\t8405\n71046\t26\t2580\n71046\tTC\t5825\nG0439\t\t32540\n",
+            "# test\nprocedure_code\tmodifier\tcharge_cents\n99213\t\t22719\n71046\t\t8405\n71046\t26\t2580\n71046\tTC\t5825\nG0439\t\t32540\nA4397\t\t100\nA2026\t\t100\n",
         )
         .unwrap()
         .into_iter()
         .collect()
+    }
+
+    /// Judges `e` against the shipped code sets, the test fee schedule, no licensed CPT file and
+    /// `policy`.
+    fn code_with(e: &Encounter, policy: &Policy, cpt: &TenantCpt, suggestions: &[CodeSuggestion]) -> Outcome {
+        let fees = fees();
+        let books = Books { icd: Icd10Cm::shipped(), hcpcs: Hcpcs::shipped(), cpt, fees: &fees, policy };
+        code_encounter(CLAIM, e, &books, suggestions)
+    }
+
+    fn code(e: &Encounter) -> Outcome {
+        code_with(e, &Policy::default(), &TenantCpt::default(), &[])
     }
 
     fn line(code: &str) -> ServiceLine {
@@ -386,6 +688,7 @@ mod tests {
                 name: Some(PersonName { last: "Doe".into(), ..Default::default() }),
                 ..Default::default()
             }),
+            place_of_service: "11".into(),
             service_date: "2026-03-02".into(),
             diagnosis_codes: vec!["I10".into(), "e11.9".into()],
             lines: vec![line("99213"), ServiceLine { units: "2".into(), ..line("71046") }],
@@ -394,11 +697,21 @@ mod tests {
     }
 
     fn rules(o: &Outcome) -> Vec<(String, String)> {
-        let findings = match o {
-            Outcome::Coded(c) => &c.findings,
-            Outcome::NeedsCoding(n) => &n.findings,
-        };
-        findings.iter().map(|f| (f.rule_id.clone(), f.field.clone())).collect()
+        o.findings().iter().map(|f| (f.rule_id.clone(), f.field.clone())).collect()
+    }
+
+    fn message(o: &Outcome, rule: &str) -> String {
+        o.findings().iter().find(|f| f.rule_id == rule).map(|f| f.message.clone()).unwrap_or_default()
+    }
+
+    fn suggestion(code: &str, confidence: f32, history: bool) -> CodeSuggestion {
+        CodeSuggestion {
+            code: code.into(),
+            description: String::new(),
+            confidence,
+            evidence: vec![TextSpan { start: 0, end: 3, text: "HTN".into(), source: "note".into() }],
+            history,
+        }
     }
 
     #[test]
@@ -459,7 +772,7 @@ mod tests {
     fn a_well_coded_encounter_becomes_a_priced_claim() {
         // Given an encounter with two valid diagnoses (one dotted, lower-case) and two priced lines
         // When it is coded
-        let Outcome::Coded(coded) = code_encounter(CLAIM, &encounter(), &fees()) else { panic!("not coded") };
+        let Outcome::Coded(coded) = code(&encounter()) else { panic!("not coded") };
         // Then the claim carries the schedule's prices times the units, and their sum
         let claim = coded.claim.unwrap();
         assert_eq!(claim.claim_id, CLAIM);
@@ -476,7 +789,7 @@ mod tests {
         assert_eq!(claim.lines[0].unit, "UN");
         assert_eq!(claim.lines[0].service_date, "2026-03-02");
         assert_eq!(claim.frequency_code, "1");
-        assert!(coded.findings.is_empty());
+        assert!(coded.findings.is_empty(), "{:?}", coded.findings);
     }
 
     #[test]
@@ -486,7 +799,7 @@ mod tests {
             ServiceLine { units: "0.5".into(), ..line("G0439") },
             ServiceLine { units: "1.5".into(), ..line("71046") },
         ];
-        let Outcome::Coded(coded) = code_encounter(CLAIM, &e, &fees()) else { panic!("not coded") };
+        let Outcome::Coded(coded) = code(&e) else { panic!("not coded") };
         let charges: Vec<i64> = coded.claim.unwrap().lines.iter().map(|l| l.charge_cents).collect();
         assert_eq!(charges, vec![16270, 12608], "32540 × 0.5; 8405 × 1.5 = 12607.5 → 12608");
     }
@@ -497,19 +810,19 @@ mod tests {
         let mut e = encounter();
         e.lines.push(ServiceLine { charge_cents: 1234, ..line("85025") });
         // When it is coded, the charge is kept with a warning
-        let o = code_encounter(CLAIM, &e, &fees());
+        let o = code(&e);
         assert_eq!(rules(&o), vec![("CODING-SOURCE-CHARGE".into(), "lines[2].charge_cents".into())]);
         let Outcome::Coded(c) = o else { panic!("not coded") };
         assert_eq!(c.claim.unwrap().total_charge_cents, 22719 + 2 * 8405 + 1234);
         // Given the same line without a charge, then it needs coding
         e.lines[2].charge_cents = 0;
-        let o = code_encounter(CLAIM, &e, &fees());
-        assert!(matches!(o, Outcome::NeedsCoding(_)));
+        let o = code(&e);
+        assert!(matches!(o, Outcome::ReviewRequired(_)));
         assert_eq!(rules(&o), vec![("CODING-NO-FEE".into(), "lines[2].charge_cents".into())]);
     }
 
     #[test]
-    fn an_encounter_with_only_snomed_conditions_needs_coding_with_evidence() {
+    fn an_encounter_with_only_snomed_conditions_and_no_suggestion_needs_coding_with_evidence() {
         // Given no ICD-10-CM code, SNOMED conditions, and a line with only a SNOMED procedure
         let mut e = encounter();
         e.diagnosis_codes.clear();
@@ -522,7 +835,7 @@ mod tests {
             vec![snomed("38341003", "Hypertensive disorder"), snomed("44054006", "Diabetes mellitus type 2")];
         e.lines[1] = ServiceLine { source: Some(snomed("168594001", "Chest X-ray")), ..Default::default() };
         // When it is coded
-        let o = code_encounter(CLAIM, &e, &fees());
+        let o = code(&e);
         // Then it needs coding, naming the missing diagnosis and procedure code
         assert_eq!(
             rules(&o),
@@ -531,11 +844,136 @@ mod tests {
                 ("CODING-NO-PROCEDURE".into(), "lines[1].procedure_code".into())
             ]
         );
-        // And the conditions and the line's source code travel as evidence
-        let Outcome::NeedsCoding(n) = o else { panic!() };
+        // And the conditions and the line's source code travel as evidence, with the estimate so far
+        let Outcome::ReviewRequired(n) = o else { panic!() };
         assert_eq!(n.encounter_id, "E-1");
         let evidence: Vec<&str> = n.evidence.iter().map(|s| s.code.as_str()).collect();
         assert_eq!(evidence, vec!["38341003", "44054006", "168594001"]);
+        assert_eq!(n.estimated_charge_cents, 22719);
+    }
+
+    #[test]
+    fn confident_suggestions_code_an_encounter_that_came_without_diagnoses() {
+        // Given an encounter without diagnosis codes, and suggestions from its note
+        let mut e = encounter();
+        e.diagnosis_codes.clear();
+        let suggestions =
+            [suggestion("E119", 0.93, false), suggestion("Z8673", 0.95, true), suggestion("I10", 0.90, false)];
+        // When it is coded with the default threshold (0.85)
+        let o = code_with(&e, &Policy::default(), &TenantCpt::default(), &suggestions);
+        // Then the confident current problems are its diagnoses (history left out), with a warning
+        assert_eq!(rules(&o), vec![("CODING-FROM-NOTE".into(), "diagnosis_codes".into())]);
+        assert!(message(&o, "CODING-FROM-NOTE").contains("E119 (0.93), I10 (0.90)"));
+        let Outcome::Coded(c) = o else { panic!("not coded") };
+        let claim = c.claim.unwrap();
+        assert_eq!(claim.diagnosis_codes, vec!["E119", "I10"]);
+        // And every line points at them
+        assert!(claim.lines.iter().all(|l| l.diagnosis_pointers == vec![1, 2]));
+    }
+
+    #[test]
+    fn suggestions_below_the_tenants_confidence_go_to_a_coder() {
+        let mut e = encounter();
+        e.diagnosis_codes.clear();
+        let suggestions = [suggestion("E119", 0.93, false), suggestion("I10", 0.70, false)];
+        // Given a tenant that wants 0.95
+        let strict = Policy { auto_code_min_confidence: 0.95, ..Policy::default() };
+        let o = code_with(&e, &strict, &TenantCpt::default(), &suggestions);
+        // Then a coder reviews it, with the suggestions as evidence
+        assert_eq!(rules(&o), vec![("CODING-NO-DIAGNOSIS".into(), "diagnosis_codes".into())]);
+        assert!(message(&o, "CODING-NO-DIAGNOSIS").contains("0.93 is below the tenant's 0.95"));
+        let Outcome::ReviewRequired(r) = o else { panic!() };
+        assert_eq!(r.suggestions.len(), 2);
+        // Given a tenant that reviews every suggestion, then confident ones wait too
+        let always = Policy { always_review_suggestions: true, ..Policy::default() };
+        let o = code_with(&e, &always, &TenantCpt::default(), &suggestions);
+        assert!(matches!(o, Outcome::ReviewRequired(_)));
+    }
+
+    #[test]
+    fn a_header_code_names_its_billable_children() {
+        let mut e = encounter();
+        e.diagnosis_codes = vec!["E11".into()];
+        let o = code(&e);
+        assert_eq!(rules(&o), vec![("CODING-ICD-HEADER".into(), "diagnosis_codes[0]".into())]);
+        let m = message(&o, "CODING-ICD-HEADER");
+        assert!(m.contains("E11 is a header") && m.contains("E11.00") && m.contains('…'), "{m}");
+    }
+
+    #[test]
+    fn an_unknown_diagnosis_is_named_with_its_version() {
+        let mut e = encounter();
+        e.diagnosis_codes = vec!["I10".into(), "E11999".into()];
+        let o = code(&e);
+        assert_eq!(rules(&o), vec![("CODING-ICD-UNKNOWN".into(), "diagnosis_codes[1]".into())]);
+        assert!(message(&o, "CODING-ICD-UNKNOWN").contains("FY2026"), "{}", message(&o, "CODING-ICD-UNKNOWN"));
+    }
+
+    #[test]
+    fn a_date_after_every_loaded_version_is_judged_by_the_nearest_with_a_warning_or_an_error() {
+        let mut e = encounter();
+        e.service_date = "2026-11-20".into();
+        // Given the default policy, the claim is coded with a warning naming the version used
+        let o = code(&e);
+        assert_eq!(rules(&o), vec![("CODING-ICD-VERSION".into(), "service_date".into())]);
+        assert!(matches!(o, Outcome::Coded(_)));
+        assert!(message(&o, "CODING-ICD-VERSION").contains("FY2026"));
+        // Given a tenant that refuses it, a coder reviews it
+        let strict = Policy { outside_versions: OutsideVersions::Error, ..Policy::default() };
+        assert!(matches!(code_with(&e, &strict, &TenantCpt::default(), &[]), Outcome::ReviewRequired(_)));
+        // And no date at all is an error
+        e.service_date = "20-11-2026".into();
+        assert!(rules(&code(&e)).contains(&("CODING-SERVICE-DATE".into(), "service_date".into())));
+    }
+
+    #[test]
+    fn procedures_modifiers_and_places_must_exist() {
+        let mut e = encounter();
+        e.place_of_service = "30".into();
+        e.lines = vec![
+            ServiceLine { modifiers: vec!["ZZ".into(), "25".into(), "XS".into()], ..line("99213") },
+            line("99999"),
+            line("V9999"),
+            ServiceLine { place_of_service: "03".into(), ..line("G0439") },
+        ];
+        let o = code(&e);
+        let expect = [
+            ("CODING-POS-UNKNOWN", "place_of_service"),
+            ("CODING-MODIFIER-UNKNOWN", "lines[0].modifiers[0]"),
+            ("CODING-CPT-UNKNOWN", "lines[1].procedure_code"),
+            ("CODING-NO-FEE", "lines[1].charge_cents"),
+            ("CODING-HCPCS-UNKNOWN", "lines[2].procedure_code"),
+            ("CODING-NO-FEE", "lines[2].charge_cents"),
+        ];
+        assert_eq!(rules(&o), expect.iter().map(|(r, f)| (r.to_string(), f.to_string())).collect::<Vec<_>>());
+        assert!(message(&o, "CODING-CPT-UNKNOWN").contains("licensed CPT file"));
+    }
+
+    #[test]
+    fn a_tenants_licensed_cpt_file_decides_which_cpt_codes_exist() {
+        // Given a tenant whose licensed file holds 71046 but not 99213
+        let cpt = TenantCpt { loaded: true, known: ["71046".to_string()].into() };
+        let o = code_with(&encounter(), &Policy::default(), &cpt, &[]);
+        // Then 99213, though CMS's tables carry it, is unknown for this tenant
+        assert_eq!(rules(&o), vec![("CODING-CPT-UNKNOWN".into(), "lines[0].procedure_code".into())]);
+        assert!(message(&o, "CODING-CPT-UNKNOWN").contains("tenant's licensed CPT file"));
+    }
+
+    #[test]
+    fn hcpcs_codes_are_judged_by_the_date_of_service() {
+        // A4397 was terminated at the end of 2021; A2026 was added on 2024-04-01
+        let mut e = encounter();
+        e.lines = vec![line("A4397"), line("A2026")];
+        e.service_date = "2026-03-02".into();
+        let o = code(&e);
+        assert_eq!(rules(&o), vec![("CODING-HCPCS-NOT-IN-FORCE".into(), "lines[0].procedure_code".into())]);
+        assert!(message(&o, "CODING-HCPCS-NOT-IN-FORCE").contains("terminated on 2021-12-31"));
+        // A line dated before A2026 was added
+        e.lines[1].service_date = "2024-03-01".into();
+        e.lines.remove(0);
+        let o = code(&e);
+        assert_eq!(rules(&o), vec![("CODING-HCPCS-NOT-IN-FORCE".into(), "lines[0].procedure_code".into())]);
+        assert!(message(&o, "CODING-HCPCS-NOT-IN-FORCE").contains("added on 2024-04-01"));
     }
 
     #[test]
@@ -554,9 +992,8 @@ mod tests {
             },
         ];
         // When it is coded
-        let o = code_encounter(CLAIM, &e, &fees());
+        let o = code(&e);
         // Then every problem is a finding naming its field
-        let fields: Vec<(String, String)> = rules(&o);
         let expect = [
             ("CODING-ICD-FORM", "diagnosis_codes[2]"),
             ("CODING-PROCEDURE-FORM", "lines[0].procedure_code"),
@@ -567,18 +1004,18 @@ mod tests {
             ("CODING-POINTER-COUNT", "lines[1].diagnosis_pointers"),
             ("CODING-UNITS", "lines[1].units"),
         ];
-        assert_eq!(fields, expect.iter().map(|(r, f)| (r.to_string(), f.to_string())).collect::<Vec<_>>());
-        assert!(matches!(o, Outcome::NeedsCoding(_)));
+        assert_eq!(rules(&o), expect.iter().map(|(r, f)| (r.to_string(), f.to_string())).collect::<Vec<_>>());
+        assert!(matches!(o, Outcome::ReviewRequired(_)));
     }
 
     #[test]
     fn more_than_twelve_diagnoses_need_coding() {
         let mut e = encounter();
-        e.diagnosis_codes = (0..13).map(|i| format!("Z{:02}", 10 + i)).collect();
-        assert_eq!(
-            rules(&code_encounter(CLAIM, &e, &fees())),
-            vec![("CODING-TOO-MANY-DIAGNOSES".into(), "diagnosis_codes".into())]
-        );
+        e.diagnosis_codes =
+            ["I10", "E119", "E785", "J069", "M5450", "R519", "R051", "R5383", "K219", "F419", "G4700", "N390", "L309"]
+                .map(String::from)
+                .to_vec();
+        assert_eq!(rules(&code(&e)), vec![("CODING-TOO-MANY-DIAGNOSES".into(), "diagnosis_codes".into())]);
     }
 
     #[test]

@@ -15,6 +15,17 @@ pub enum Error {
     UnknownTenant(String),
     #[error("no claim {claim_id} for tenant {tenant}")]
     ClaimNotFound { tenant: String, claim_id: String },
+    /// The note suggester could not be built from its lexicon.
+    #[error("suggester: {0}")]
+    Suggester(String),
+    /// A request that cannot be served as asked (a bad code, date, file or field).
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("no queue item for claim {claim_id} of tenant {tenant}")]
+    QueueItemNotFound { tenant: String, claim_id: String },
+    /// The queue item is held by another coder or already resolved.
+    #[error("{0}")]
+    QueueConflict(String),
     /// An event that can never be handled.
     #[error("event {event_id} cannot be handled: {reason}")]
     BadEvent { event_id: String, reason: &'static str },
@@ -43,7 +54,11 @@ impl From<Error> for HandlerError {
 impl From<Error> for tonic::Status {
     fn from(e: Error) -> Self {
         match e {
-            Error::UnknownTenant(_) | Error::ClaimNotFound { .. } => tonic::Status::not_found(e.to_string()),
+            Error::UnknownTenant(_) | Error::ClaimNotFound { .. } | Error::QueueItemNotFound { .. } => {
+                tonic::Status::not_found(e.to_string())
+            }
+            Error::InvalidArgument(_) => tonic::Status::invalid_argument(e.to_string()),
+            Error::QueueConflict(_) => tonic::Status::failed_precondition(e.to_string()),
             Error::Runtime(RuntimeError::UnknownTenant(_)) => tonic::Status::not_found(e.to_string()),
             Error::Runtime(RuntimeError::InvalidTenant(_)) => tonic::Status::invalid_argument(e.to_string()),
             e if e.is_retryable() => tonic::Status::unavailable(e.to_string()),

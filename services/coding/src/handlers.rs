@@ -1,20 +1,30 @@
-//! Coding's event handler: `intake.encounter_received` → `coding.claim_coded` or
-//! `coding.claim_needs_coding`.
+//! Coding's event handler: `intake.encounter_received` → `coding.claim_coded`, or
+//! `coding.review_required` with the encounter put in the coder's queue.
 
 use crate::config::CodingConfig;
-use crate::decide::{self, Fee, FeeSchedule, Outcome};
+use crate::decide::{self, Books, Fee, FeeSchedule, Outcome, Policy};
 use crate::error::Error;
-use crate::store::{self, CodedClaim};
+use crate::store::{self, CodedClaim, QueueActionRow, QueueRow};
+use crate::suggest::{Source, Suggester, Suggestion};
+use chrono::{DateTime, Utc};
 use prost::Message;
+use rcm_codesets::hcpcs::Hcpcs;
+use rcm_codesets::icd10cm::Icd10Cm;
+use rcm_proto::common::{CodeSuggestion, Encounter, TextSpan};
 use rcm_proto::events::envelope::Payload;
 use rcm_runtime::{Ctx, HandlerError};
+use sqlx::PgConnection;
 use tracing::info;
 use uuid::Uuid;
 
-/// What the handler needs: the default fee schedule, read once at start.
+/// What the handler and the gRPC service share: the code sets, the suggester and the default fee
+/// schedule, loaded once at start.
 pub struct State {
-    pub load_default_fee_schedule: bool,
+    pub config: CodingConfig,
     pub default_fees: Vec<Fee>,
+    pub icd: &'static Icd10Cm,
+    pub hcpcs: &'static Hcpcs,
+    pub suggester: Suggester,
 }
 
 impl State {
@@ -25,8 +35,84 @@ impl State {
                 .map_err(|e| Error::FeeSchedule(format!("cannot read {}: {e}", path.display())))?,
         };
         let default_fees = decide::parse_fee_schedule(&text).map_err(Error::FeeSchedule)?;
-        Ok(State { load_default_fee_schedule: config.load_default_fee_schedule, default_fees })
+        let icd = Icd10Cm::shipped();
+        let suggester = shipped_suggester(icd).map_err(Error::Suggester)?;
+        Ok(State { config: config.clone(), default_fees, icd, hcpcs: Hcpcs::shipped(), suggester })
     }
+
+    /// ICD-10-CM suggestions for an encounter's note and its source's condition texts.
+    pub fn suggestions(&self, e: &Encounter) -> Vec<CodeSuggestion> {
+        let extra: Vec<&str> = e.conditions.iter().map(|c| c.display.as_str()).filter(|d| !d.is_empty()).collect();
+        if e.clinical_note.trim().is_empty() && extra.is_empty() {
+            return Vec::new();
+        }
+        to_proto(self.suggester.suggest(&e.clinical_note, &extra, self.config.suggestion_limit))
+    }
+}
+
+/// The shipped note lexicon over the newest ICD-10-CM version loaded.
+pub fn shipped_suggester(icd: &Icd10Cm) -> Result<Suggester, String> {
+    let newest = icd.versions().last().ok_or("no ICD-10-CM version is loaded")?;
+    Suggester::with_shipped_lexicon(newest.iter().map(|c| (c.code, c.description, c.billable)))
+}
+
+/// Suggestions as events and the API carry them; an extra text's spans name it `extra[N]`.
+pub fn to_proto(suggestions: Vec<Suggestion>) -> Vec<CodeSuggestion> {
+    let span = |s: crate::suggest::Span| TextSpan {
+        start: s.start as u32,
+        end: s.end as u32,
+        text: s.text,
+        source: match s.source {
+            Source::Note => "note".into(),
+            Source::Extra(i) => format!("extra[{i}]"),
+        },
+    };
+    suggestions
+        .into_iter()
+        .map(|s| CodeSuggestion {
+            code: s.code,
+            description: s.description,
+            confidence: s.confidence,
+            evidence: s.evidence.into_iter().map(span).collect(),
+            history: s.history,
+        })
+        .collect()
+}
+
+/// Judges an encounter for a tenant against everything coding knows: the code sets, the tenant's
+/// fee schedule (the default one loaded on first use), licensed CPT file and settings, and the
+/// note's suggestions. Pure apart from those reads.
+pub async fn judge(
+    conn: &mut PgConnection,
+    state: &State,
+    tenant: &str,
+    claim_id: &str,
+    encounter: &Encounter,
+    suggestions: &[CodeSuggestion],
+) -> Result<Outcome, Error> {
+    if state.config.load_default_fee_schedule && store::ensure_fee_schedule(conn, tenant, &state.default_fees).await? {
+        info!(%tenant, fees = state.default_fees.len(), "default fee schedule loaded for the tenant");
+    }
+    let codes = decide::procedure_codes(encounter);
+    let fees: FeeSchedule = store::fees(&mut *conn, tenant, &codes).await?.into_iter().collect();
+    let cpt = store::tenant_cpt(conn, tenant, &codes).await?;
+    let policy = policy(conn, &state.config, tenant).await?;
+    let books = Books { icd: state.icd, hcpcs: state.hcpcs, cpt: &cpt, fees: &fees, policy: &policy };
+    Ok(decide::code_encounter(claim_id, encounter, &books, suggestions))
+}
+
+/// The configured policy with the tenant's own settings over it.
+pub async fn policy(conn: &mut PgConnection, config: &CodingConfig, tenant: &str) -> Result<Policy, Error> {
+    let mut p = Policy {
+        auto_code_min_confidence: config.auto_code_min_confidence,
+        always_review_suggestions: false,
+        outside_versions: config.outside_versions,
+    };
+    if let Some((min, always)) = store::settings(&mut *conn, tenant).await? {
+        p.auto_code_min_confidence = min;
+        p.always_review_suggestions = always;
+    }
+    Ok(p)
 }
 
 pub async fn on_encounter_received(ctx: &mut Ctx, state: &State) -> Result<(), HandlerError> {
@@ -41,43 +127,86 @@ pub async fn on_encounter_received(ctx: &mut Ctx, state: &State) -> Result<(), H
     }
     let event_id = Uuid::parse_str(&env.event_id).map_err(|_| bad("the event id is not a UUID"))?;
     let tenant = env.tenant_id.clone();
+    let now = ctx.now();
 
-    if state.load_default_fee_schedule && store::ensure_fee_schedule(ctx.db(), &tenant, &state.default_fees).await? {
-        info!(%tenant, fees = state.default_fees.len(), "default fee schedule loaded for the tenant");
-    }
-    let fees: FeeSchedule =
-        store::fees(ctx.db(), &tenant, &decide::procedure_codes(encounter)).await?.into_iter().collect();
-
-    let outcome = decide::code_encounter(&env.claim_id, encounter, &fees);
+    let suggestions = state.suggestions(encounter);
+    let outcome = judge(ctx.db(), state, &tenant, &env.claim_id, encounter, &suggestions).await?;
     let mut record = CodedClaim {
-        tenant_id: tenant,
+        tenant_id: tenant.clone(),
         claim_id: env.claim_id.clone(),
         encounter_id: encounter.encounter_id.clone(),
         state: String::new(),
         total_charge_cents: 0,
-        rule_ids: Vec::new(),
+        rule_ids: outcome.findings().iter().map(|f| f.rule_id.clone()).collect(),
         claim: None,
         event_id,
-        updated_at: ctx.now(),
+        updated_at: now,
     };
     let payload = match outcome {
         Outcome::Coded(coded) => {
             let claim = coded.claim.as_ref().expect("a coded outcome carries its claim");
             record.state = "coded".into();
             record.total_charge_cents = claim.total_charge_cents;
-            record.rule_ids = coded.findings.iter().map(|f| f.rule_id.clone()).collect();
             record.claim = Some(claim.encode_to_vec());
+            // A claim that waited in the queue and now arrives coded cleanly leaves it.
+            close_if_waiting(ctx.db(), &tenant, &env.claim_id, now).await?;
             info!(claim_id = %env.claim_id, lines = claim.lines.len(), total_cents = claim.total_charge_cents, "claim coded");
             Payload::ClaimCoded(*coded)
         }
-        Outcome::NeedsCoding(needs) => {
+        Outcome::ReviewRequired(review) => {
             record.state = "needs_coding".into();
-            record.rule_ids = needs.findings.iter().map(|f| f.rule_id.clone()).collect();
-            info!(claim_id = %env.claim_id, rules = ?record.rule_ids, "claim needs coding");
-            Payload::ClaimNeedsCoding(needs)
+            record.total_charge_cents = review.estimated_charge_cents;
+            let row = QueueRow {
+                tenant_id: tenant.clone(),
+                claim_id: env.claim_id.clone(),
+                encounter_id: encounter.encounter_id.clone(),
+                state: "open".into(),
+                encounter: encounter.encode_to_vec(),
+                review: review.encode_to_vec(),
+                estimated_charge_cents: review.estimated_charge_cents,
+                service_date: encounter.service_date.clone(),
+                correlation_id: env.correlation_id.clone(),
+                cause_event_id: env.event_id.clone(),
+                queued_at: now,
+                claimed_by: None,
+                claimed_at: None,
+                resolved_by: None,
+                resolved_at: None,
+            };
+            store::enqueue_review(ctx.db(), &row).await?;
+            let action = QueueActionRow {
+                action: "queued".into(),
+                actor: crate::NAME.into(),
+                at: now,
+                detail: record.rule_ids.join(", "),
+            };
+            store::record_action(ctx.db(), &tenant, &env.claim_id, &action).await?;
+            info!(claim_id = %env.claim_id, rules = ?record.rule_ids, "claim waits for a coder");
+            Payload::CodingReviewRequired(review)
         }
     };
     store::save(ctx.db(), &record).await?;
     ctx.emit(payload);
+    Ok(())
+}
+
+async fn close_if_waiting(
+    conn: &mut PgConnection,
+    tenant: &str,
+    claim_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if let Some(item) = store::queue_item(conn, tenant, claim_id, true).await?
+        && item.state != "resolved"
+    {
+        store::set_resolved(conn, tenant, claim_id, crate::NAME, now).await?;
+        let action = QueueActionRow {
+            action: "resolved".into(),
+            actor: crate::NAME.into(),
+            at: now,
+            detail: "a later encounter for the claim was coded without a coder".into(),
+        };
+        store::record_action(conn, tenant, claim_id, &action).await?;
+    }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! On `intake.encounter_received` it checks the form of every code (ICD-10-CM, CPT, HCPCS Level II,
 //! modifiers, diagnosis pointers), prices each line from the tenant's fee schedule (a tenant with
 //! none gets the default schedule shipped in `data/` on first use), and emits either
-//! `coding.claim_coded` with the priced claim, or `coding.claim_needs_coding` with the findings and
+//! `coding.claim_coded` with the priced claim, or `coding.review_required` with the findings and
 //! the source's conditions as evidence for the coder. `CodingService.GetClaimStatus` tells where a
 //! claim stands.
 
@@ -13,6 +13,7 @@ pub mod error;
 pub mod grpc;
 pub mod handlers;
 pub mod store;
+pub mod suggest;
 
 pub use config::CodingConfig;
 pub use error::Error;
@@ -40,11 +41,11 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> Result<Vec<JoinHandle<rcm_runtime::Result<()>>>, Error> {
     let config: CodingConfig = platform.config.section(NAME)?;
-    let state = handlers::State::new(&config)?;
+    let state = Arc::new(handlers::State::new(&config)?);
     let host = ServiceHost::open(platform, NAME, &MIGRATOR).await?;
     let relay = host.spawn_relay(shutdown.clone());
     let router = Router::new(NAME).on(EventType::EncounterReceived, handler!(handlers::on_encounter_received));
-    let workers = host.spawn_workers(router, Arc::new(state), shutdown);
-    routes.add_service(CodingServiceServer::new(grpc::CodingApi::new(host)));
+    let workers = host.spawn_workers(router, state.clone(), shutdown);
+    routes.add_service(CodingServiceServer::new(grpc::CodingApi::new(host, state)));
     Ok(vec![relay, workers])
 }

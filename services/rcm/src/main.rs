@@ -1,5 +1,6 @@
 //! `rcm`: one binary for every service and tool. The work is in the library crates.
 
+mod coding;
 mod health;
 mod x12;
 
@@ -152,6 +153,11 @@ enum Command {
         #[command(subcommand)]
         command: x12::X12Command,
     },
+    /// Code sets and note suggestions: look up, search, suggest, and measure the suggester.
+    Coding {
+        #[command(subcommand)]
+        command: coding::CodingCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -201,6 +207,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::X12 { command } = cli.command {
         return match x12::run(command) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("rcm: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    if let Command::Coding { command } = cli.command {
+        return match coding::run(command) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("rcm: {e:#}");
@@ -365,7 +380,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::X12 { .. } => unreachable!("handled before the runtime starts"),
+        Command::X12 { .. } | Command::Coding { .. } => unreachable!("handled before the runtime starts"),
     }
 }
 
