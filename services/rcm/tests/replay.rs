@@ -32,7 +32,7 @@ async fn record_fixture() {
 /// Claims with an event that ends their automatic trip.
 fn claims_done(lines: &[String]) -> usize {
     const FINAL: [&str; 6] = [
-        "coding.claim_needs_coding",
+        "coding.review_required",
         "scrubbing.claim_rejected",
         "submission.claim_rejected_by_payer",
         "remittance.claim_paid",

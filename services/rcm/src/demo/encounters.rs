@@ -16,9 +16,23 @@ const CITIES: &[(&str, &str, &str)] = &[
     ("Austin", "TX", "78701"),
     ("Portland", "OR", "97201"),
 ];
-/// ICD-10-CM codes (FY2026, billable).
-const DIAGNOSES: &[&str] =
-    &["E119", "I10", "J069", "M545", "R051", "K219", "N390", "E785", "J45909", "M1711", "F329", "R0602"];
+/// ICD-10-CM codes (FY2026, billable) and how a clinician's note might name them.
+const DIAGNOSES: &[(&str, &str)] = &[
+    ("E119", "type 2 diabetes mellitus without complications"),
+    ("I10", "essential hypertension"),
+    ("J069", "acute upper respiratory infection"),
+    ("M5450", "low back pain"),
+    ("R051", "acute cough"),
+    ("K219", "gastroesophageal reflux disease"),
+    ("N390", "urinary tract infection"),
+    ("E785", "hyperlipidemia"),
+    ("J45909", "asthma, uncomplicated"),
+    ("M1711", "primary osteoarthritis of the right knee"),
+    ("F329", "major depressive disorder, single episode"),
+    ("R0602", "shortness of breath"),
+];
+/// Findings a note may deny (they must not become diagnoses).
+const DENIED: &[&str] = &["chest pain", "fever", "nausea", "headache"];
 /// CPT numbers only (their descriptions are licensed and not shipped).
 const PROCEDURES: &[&str] =
     &["99213", "99214", "99203", "99204", "93000", "71046", "97110", "97140", "20610", "96372", "11721"];
@@ -79,14 +93,23 @@ pub fn encounter(tenant: &str, run: &str, seed: u64, index: usize) -> Encounter 
         billing.npi = npi(&mut rng, false);
     }
     let snomed_only = !broken_npi && rng.chance(3);
+    // Some sources send the note but no diagnosis codes: coding suggests them from the note.
+    let note_only = !broken_npi && !snomed_only && rng.chance(5);
     let n_dx = rng.range(1, 4) as usize;
     let mut diagnoses: Vec<String> = Vec::new();
+    let mut assessed: Vec<&str> = Vec::new();
     while diagnoses.len() < n_dx {
-        let d = (rng.pick(DIAGNOSES)).to_string();
-        if !diagnoses.contains(&d) {
-            diagnoses.push(d);
+        let (code, phrase) = rng.pick(DIAGNOSES);
+        if !diagnoses.iter().any(|d| d == code) {
+            diagnoses.push(code.to_string());
+            assessed.push(phrase);
         }
     }
+    let clinical_note = format!(
+        "Established patient seen in clinic. Denies {}. Assessment: {}. Plan: continue current management, follow up as needed.",
+        rng.pick(DENIED),
+        assessed.join("; ")
+    );
     let n_lines = rng.range(1, 4) as usize;
     let lines = (0..n_lines)
         .map(|k| ServiceLine {
@@ -132,12 +155,17 @@ pub fn encounter(tenant: &str, run: &str, seed: u64, index: usize) -> Encounter 
         }),
         place_of_service: "11".into(),
         service_date: service_date.to_string(),
-        diagnosis_codes: if snomed_only { Vec::new() } else { diagnoses },
-        conditions: vec![SourceCode {
-            system: "http://snomed.info/sct".into(),
-            code: "44054006".into(),
-            display: "Diabetes mellitus type 2".into(),
-        }],
+        diagnosis_codes: if snomed_only || note_only { Vec::new() } else { diagnoses },
+        conditions: if snomed_only {
+            vec![SourceCode {
+                system: "http://snomed.info/sct".into(),
+                code: "44054006".into(),
+                display: "Diabetes mellitus type 2".into(),
+            }]
+        } else {
+            Vec::new()
+        },
+        clinical_note: if snomed_only { String::new() } else { clinical_note },
         lines,
         source: "grpc".into(),
         frequency_code: "1".into(),
