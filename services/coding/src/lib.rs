@@ -13,6 +13,7 @@ pub mod error;
 pub mod grpc;
 pub mod handlers;
 pub mod store;
+pub mod suggest;
 
 pub use config::CodingConfig;
 pub use error::Error;
