@@ -1,0 +1,65 @@
+//! Suggester speed: every labelled note (`tests/notes/labelled_notes.jsonl`) through
+//! `Suggester::suggest`, reported as notes per second. Run:
+//! `cargo bench -p rcm-coding --bench suggest`. Building the suggester (lexicon and the full
+//! ICD-10-CM description index) is timed once, outside the measurement.
+
+#[path = "../tests/support/icd10cm.rs"]
+mod icd10cm;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rcm_coding::suggest::Suggester;
+use std::hint::black_box;
+use std::time::Instant;
+
+const LABELLED_NOTES: &str = include_str!("../tests/notes/labelled_notes.jsonl");
+
+fn notes() -> Vec<String> {
+    LABELLED_NOTES
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let value: serde_json::Value = serde_json::from_str(l).expect("a labelled note");
+            value["note"].as_str().expect("a note text").to_string()
+        })
+        .collect()
+}
+
+fn bench_suggest(c: &mut Criterion) {
+    let codes = icd10cm::icd10cm_codes();
+    let started = Instant::now();
+    let suggester = Suggester::with_shipped_lexicon(codes.iter().map(|(c, d, b)| (c.as_str(), d.as_str(), *b)))
+        .expect("the shipped lexicon builds");
+    eprintln!("suggester built in {:.0} ms over {} codes", started.elapsed().as_secs_f64() * 1e3, codes.len());
+    let notes = notes();
+    let bytes: usize = notes.iter().map(String::len).sum();
+    eprintln!("{} notes, {:.0} bytes on average", notes.len(), bytes as f64 / notes.len() as f64);
+
+    // A plain timing first, so that the figure is printed as notes per second.
+    let rounds = 200;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for note in &notes {
+            black_box(suggester.suggest(black_box(note), &[], 10));
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{:.0} notes/s ({:.1} µs per note)",
+        (rounds * notes.len()) as f64 / seconds,
+        seconds * 1e6 / (rounds * notes.len()) as f64
+    );
+
+    let mut group = c.benchmark_group("suggest");
+    group.throughput(Throughput::Elements(notes.len() as u64));
+    group.bench_function("labelled_notes", |b| {
+        b.iter(|| {
+            for note in &notes {
+                black_box(suggester.suggest(black_box(note), &[], 10));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_suggest);
+criterion_main!(benches);
