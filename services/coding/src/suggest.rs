@@ -19,9 +19,11 @@
 //!    code; BMI values and weeks of gestation become their Z68/Z3A codes, and gravida and weeks
 //!    make a normal-pregnancy code (Z34) precise.
 //! 6. Per code: mentions combined; then the lexicon's `@with` rules (diabetes with neuropathy,
-//!    hypertension with chronic kidney disease, asthma with exacerbation...); then a less specific
+//!    hypertension with chronic kidney disease, asthma with exacerbation..., also among history
+//!    mentions); then a less specific
 //!    code of the same category is dropped for a more specific one (E11.9 for E11.40), `@prefer`
-//!    drops a code for a better one (J11.1 for J10.1), `@also` adds a code another one needs;
+//!    drops a code for a better one (J11.1 for J10.1), `@also` adds a code another one needs, a
+//!    personal-history code goes when its condition is current;
 //!    symptoms are demoted when a diagnosis explains the visit.
 //!
 //! History: a finding under a history trigger or in the past-history section is suggested as its
@@ -45,15 +47,15 @@
 //! - several mentions of one code: combined as `1 − (1 − c₁)(1 − c₂/2)(1 − c₃/2)…` (strongest
 //!   first), at most 0.99;
 //! - a `@with` result: the lower of its base's and finding's confidences;
-//! - a symptom (R code, joint pain M25.5, myalgia M79.1) outside the assessment
-//!   when the note has a diagnosis: × 0.7 (guideline: symptoms routinely part of a diagnosis are not
-//!   coded); a BMI code without an obesity or weight diagnosis: × 0.5;
+//! - a symptom (R code, joint pain M25.5, myalgia M79.1) outside the assessment when the note has a
+//!   diagnosis: × 0.7, or × 0.5 when the assessment names a diagnosis (guideline: symptoms routinely
+//!   part of a diagnosis are not coded); a BMI code without an obesity or weight diagnosis: × 0.5;
 //! - a companion added by `@also` ("use additional code"): the confidence of the code needing it.
 //!
 //! Rank: confidence, plus 0.05 for a code named in the assessment section, plus 0.06 for the first
 //! code named there, plus 0.06 for a `@with` combination code (sequenced before its parts), plus up to 0.02 for being named early in the note, minus 0.15 for a status,
-//! history, long-term drug, BMI or external-cause code (Z79, Z80–Z99, Z68, Z3A, V–Y: listed after
-//! the diagnoses); ties by code.
+//! history, long-term drug, BMI, organism or external-cause code (Z79, Z80–Z99, Z68, Z3A, B95–B97,
+//! V–Y: listed after the diagnoses); ties by code.
 
 mod codes;
 mod eval;
@@ -121,6 +123,7 @@ const REFINED: f32 = 0.75;
 const REPEAT: f32 = 0.5;
 const CAP: f32 = 0.99;
 const SYMPTOM_WITH_DIAGNOSIS: f32 = 0.7;
+const SYMPTOM_WITH_ASSESSED_DIAGNOSIS: f32 = 0.5;
 const BMI_ALONE: f32 = 0.5;
 const BMI: f32 = 0.9;
 const GESTATION_WEEKS: f32 = 0.85;
@@ -257,6 +260,7 @@ impl Suggester {
         self.apply_preferences(&mut candidates);
         self.drop_less_specific(&mut candidates);
         self.add_companions(&mut candidates);
+        self.drop_history_of_current(&mut candidates);
         self.adjust(&mut candidates);
         self.rank(candidates, limit)
     }
@@ -310,11 +314,16 @@ impl Suggester {
                 }
             }
         }
-        let mut trigger_words = vec![false; tokens.len()];
+        // The fallback uses neither trigger words nor words a trigger negates ("not intractable").
+        let mut unusable = vec![false; tokens.len()];
         for hit in &hits {
-            trigger_words[hit.words()].iter_mut().for_each(|t| *t = true);
+            unusable[hit.words()].iter_mut().for_each(|t| *t = true);
         }
-        for found in self.fallback.find(&tokens, &trigger_words) {
+        for (i, flag) in unusable.iter_mut().enumerate() {
+            *flag =
+                *flag || matches!(scope::context_of(&tokens, &hits, i, i + 1), Context::Negated | Context::Uncertain);
+        }
+        for found in self.fallback.find(&tokens, &unusable) {
             // The lexicon explains these words: a fallback code may only refine a lexicon phrase it
             // contains whole, adding words of its own.
             let overlapping: Vec<&(usize, usize, f32)> =
@@ -564,7 +573,7 @@ impl Suggester {
             let matching = |patterns: &[Pattern], candidates: &BTreeMap<u32, Candidate>| -> Vec<u32> {
                 candidates
                     .values()
-                    .filter(|c| !c.history && patterns.iter().any(|p| p.matches_code(&self.book.info(c.code).code)))
+                    .filter(|c| patterns.iter().any(|p| p.matches_code(&self.book.info(c.code).code)))
                     .map(|c| c.code)
                     .collect()
             };
@@ -597,13 +606,14 @@ impl Suggester {
             let strongest = |codes: &[u32]| codes.iter().map(|c| candidates[c].confidence).fold(0.0f32, f32::max);
             let base_confidence = strongest(&bases);
             let finding_confidence = if findings.is_empty() { base_confidence } else { strongest(&findings) };
+            let all_history = bases.iter().chain(&findings).all(|c| candidates[c].history);
             let mut combined = Candidate {
                 code: result,
                 confidence: base_confidence.min(finding_confidence),
                 combination: true,
                 sides: Vec::new(),
                 evidence: Vec::new(),
-                history: false,
+                history: all_history,
                 assessment: false,
                 sentences: Vec::new(),
                 first: (Source::Note, usize::MAX),
@@ -640,6 +650,7 @@ impl Suggester {
                 Some(existing) => {
                     existing.confidence = existing.confidence.max(combined.confidence);
                     existing.combination = true;
+                    existing.history &= combined.history;
                     merge_into(existing, &combined);
                 }
                 None => {
@@ -654,7 +665,8 @@ impl Suggester {
     /// Drops a current code when a current code of the same category is more specific (fewer
     /// "unspecified"; "without complications" and "uncomplicated" count as two) and nearly as
     /// confident (a weak fallback guess does not displace a lexicon phrase): E11.9 goes when E11.40
-    /// is there, J45.909 when J45.31 is, R10.9 when R10.13 is. Its evidence moves to the specific one.
+    /// is there, J45.909 when J45.31 is, R10.9 when R10.13 is. Its evidence moves to the specific
+    /// one. A "with" code is never dropped: E11.40 and E11.22 are both coded.
     fn drop_less_specific(&self, candidates: &mut BTreeMap<u32, Candidate>) {
         let vagueness = |code: u32| {
             let description = self.book.info(code).description.to_lowercase();
@@ -664,7 +676,8 @@ impl Suggester {
                 )
         };
         let current: Vec<u32> = candidates.values().filter(|c| !c.history).map(|c| c.code).collect();
-        for &vague in &current {
+        let combination = |code: u32| self.book.info(code).description.split_whitespace().any(|w| w == "with");
+        for &vague in current.iter().filter(|&&c| !combination(c)) {
             let category = &self.book.info(vague).code[..3];
             let more_specific = current
                 .iter()
@@ -720,6 +733,22 @@ impl Suggester {
         }
     }
 
+    /// Drops a personal-history code when the condition it stands for is current in the note
+    /// ("h/o kidney stones, now a ureteral stone": N20.1, not Z87.442 too).
+    fn drop_history_of_current(&self, candidates: &mut BTreeMap<u32, Candidate>) {
+        let superseded: Vec<u32> = candidates
+            .values()
+            .filter(|c| !c.history)
+            .filter_map(|c| self.lexicon.history.get(&self.book.info(c.code).code))
+            .filter_map(|h| self.book.get(h))
+            .collect();
+        for code in superseded {
+            if candidates.get(&code).is_some_and(|c| c.history) {
+                candidates.remove(&code);
+            }
+        }
+    }
+
     /// Symptom and BMI adjustments (module documentation).
     fn adjust(&self, candidates: &mut BTreeMap<u32, Candidate>) {
         let code_of = |c: &Candidate| self.book.info(c.code).code.clone();
@@ -731,10 +760,15 @@ impl Suggester {
             let code = code_of(c);
             code.starts_with("E66") || code.starts_with("E4") || code == "R636" || code == "R634"
         });
+        let assessed_diagnosis = candidates.values().any(|c| {
+            let code = code_of(c);
+            c.assessment && !c.history && !is_symptom(&code) && !code.starts_with(['Z', 'V', 'W', 'X', 'Y'])
+        });
         for candidate in candidates.values_mut() {
             let code = self.book.info(candidate.code).code.as_str();
             if is_symptom(code) && has_diagnosis && !candidate.assessment {
-                candidate.confidence *= SYMPTOM_WITH_DIAGNOSIS;
+                candidate.confidence *=
+                    if assessed_diagnosis { SYMPTOM_WITH_ASSESSED_DIAGNOSIS } else { SYMPTOM_WITH_DIAGNOSIS };
             }
             if code.starts_with("Z68") && !has_weight_diagnosis {
                 candidate.confidence *= BMI_ALONE;
@@ -876,10 +910,10 @@ fn is_symptom(code: &str) -> bool {
     code.starts_with('R') || code.starts_with("M255") || code.starts_with("M791")
 }
 
-/// Codes that describe the patient's status or history, or an external cause, rather than what
-/// the visit is for; ICD-10-CM lists them after the diagnoses.
+/// Codes that describe the patient's status or history, an external cause or an infection's
+/// organism (B95–B97), rather than what the visit is for; ICD-10-CM lists them after the diagnoses.
 fn is_secondary(code: &str) -> bool {
-    ["Z79", "Z8", "Z9", "Z68", "Z3A", "V", "W", "X", "Y"].iter().any(|p| code.starts_with(p))
+    ["Z79", "Z8", "Z9", "Z68", "Z3A", "B95", "B96", "B97", "V", "W", "X", "Y"].iter().any(|p| code.starts_with(p))
 }
 
 /// What a note says about a pregnancy, for the Z34 codes.

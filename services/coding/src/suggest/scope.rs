@@ -11,7 +11,7 @@
 //!   its window before it; "vs"/"versus" both ways.
 //! - A scope never leaves its sentence (a full stop, `;`, `!`, `?` or a line break ends it), and
 //!   stops at a terminating word ("but", "however", "although", "except", "presents", "reports",
-//!   "now", "has", "positive for", ...). The short history triggers "s/p" and "status post" also stop
+//!   "now", "has", "positive for", "on" as in "h/o DVT on anticoagulation", ...). The short history triggers "s/p" and "status post" also stop
 //!   at a comma, so that "s/p MI, CAD" keeps CAD current.
 //! - Pseudo-triggers ("no change", "not only", "without difficulty", "gram negative") are taken
 //!   first and do nothing.
@@ -181,6 +181,9 @@ const HISTORY_BACKWARD: &[&str] = &[
     "now resolved",
     "since resolved",
     "in remission",
+    "completed treatment",
+    "treated successfully",
+    "cured",
 ];
 
 const RELATIVES: &[&str] = &[
@@ -255,6 +258,7 @@ const TERMINATE: &[&str] = &[
     "has",
     "positive for",
     "positive",
+    "on",
 ];
 
 /// The trigger phrases, compiled.

@@ -131,15 +131,18 @@ pub(crate) fn split_words(text: &str) -> Vec<(usize, usize)> {
 /// Words after which a full stop is an abbreviation, not the end of a sentence.
 const ABBREVIATIONS: &[&str] = &["vs", "dr", "mr", "mrs", "ms", "pt", "approx", "st", "fig"];
 
-fn gap_between(text: &str, previous: Option<&str>) -> Gap {
+/// What separates a word from the previous one. `previous` is the previous word and
+/// `list_marker` says whether it is a number opening a list item ("1." in "A: 1. HTN").
+fn gap_between(text: &str, previous: Option<&str>, list_marker: bool) -> Gap {
     let mut gap = Gap::Space;
     for (i, c) in text.char_indices() {
         match c {
             '\n' | ';' | '!' | '?' => return Gap::Sentence,
             '.' => {
-                let abbreviation = previous.is_some_and(|w| {
-                    (w.len() == 1 && w.as_bytes()[0].is_ascii_alphabetic()) || ABBREVIATIONS.contains(&w)
-                });
+                let abbreviation = list_marker
+                    || previous.is_some_and(|w| {
+                        (w.len() == 1 && w.as_bytes()[0].is_ascii_alphabetic()) || ABBREVIATIONS.contains(&w)
+                    });
                 let followed_by_space = text[i + 1..].chars().next().is_none_or(char::is_whitespace);
                 if !abbreviation && followed_by_space {
                     return Gap::Sentence;
@@ -156,6 +159,10 @@ fn gap_between(text: &str, previous: Option<&str>) -> Gap {
 fn is_blank_line(gap_text: &str) -> bool {
     gap_text.matches('\n').count() >= 2
 }
+
+/// First words of a sentence about the present: they end a past or family history section.
+const PRESENT: &[&str] =
+    &["pt", "patient", "here", "today", "now", "currently", "presents", "presenting", "she", "he", "c/o", "complains"];
 
 /// Section headers (normalised words) and what they open.
 const HEADERS: &[(&str, Section)] = &[
@@ -222,6 +229,7 @@ const HEADERS: &[(&str, Section)] = &[
     ("imaging", Section::Current),
     ("result", Section::Current),
     ("reason for visit", Section::Current),
+    ("today", Section::Current),
 ];
 
 fn header_section(words: &[&str]) -> Option<Section> {
@@ -244,7 +252,13 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         let raw = &text[start..end];
         let gap_text = &text[previous_end..start];
         let previous = (i > 0).then(|| tokens[i - 1].norm.as_str());
-        let gap_before = if i == 0 { Gap::Sentence } else { gap_between(gap_text, previous) };
+        // A number of one or two digits at the start of a sentence or after a colon opens a list
+        // item: its full stop ends nothing.
+        let list_marker = i > 0
+            && tokens[i - 1].norm.len() <= 2
+            && tokens[i - 1].norm.bytes().all(|b| b.is_ascii_digit())
+            && matches!(tokens[i - 1].gap_before, Gap::Sentence | Gap::Colon);
+        let gap_before = if i == 0 { Gap::Sentence } else { gap_between(gap_text, previous, list_marker) };
         if i > 0 && gap_before == Gap::Sentence {
             sentence += 1;
         }
@@ -275,6 +289,15 @@ fn assign_sections(text: &str, tokens: &mut [Token]) {
         if new_line {
             line = None;
             if is_blank_line(gap_text) {
+                block = Section::Current;
+            }
+        }
+        // Past or family history ends where a sentence turns to the present ("Pt is here for...").
+        if tokens[i].gap_before == Gap::Sentence && PRESENT.contains(&tokens[i].norm.as_str()) {
+            if matches!(line, Some(Section::History | Section::Family)) {
+                line = None;
+            }
+            if matches!(block, Section::History | Section::Family) {
                 block = Section::Current;
             }
         }
@@ -359,6 +382,23 @@ mod tests {
         assert_eq!(sections[1], ("htn".into(), Section::History));
         assert_eq!(sections[2], ("asthma".into(), Section::History));
         assert_eq!(sections[3], ("cough".into(), Section::Current));
+    }
+
+    #[test]
+    fn a_history_section_ends_where_the_note_turns_to_the_present() {
+        let tokens = tokenize("FHx: mother with diabetes. Pt is here for a physical.\nPMH:\n- asthma\nToday: cough");
+        let find = |w: &str| tokens.iter().find(|t| t.norm == w).unwrap().section;
+        assert_eq!(find("diabete"), Section::Family);
+        assert_eq!(find("physical"), Section::Current);
+        assert_eq!(find("asthma"), Section::History);
+        assert_eq!(find("cough"), Section::Current);
+    }
+
+    #[test]
+    fn a_list_number_does_not_end_a_sentence() {
+        let tokens = tokenize("A: 1. HTN 2. DM");
+        let sentences: Vec<u32> = tokens.iter().map(|t| t.sentence).collect();
+        assert_eq!(sentences, [0, 0, 0, 0, 1]);
     }
 
     #[test]
