@@ -9,22 +9,24 @@
 //!
 //! 1. Words, sentences and sections (`text`): "PMH:" opens past history, "Assessment:" the
 //!    assessment, "Allergies:" a section whose words are not diagnoses.
-//! 2. Lexicon phrases, longest first (`lexicon`); a word that looks like a typo of a lexicon word
-//!    (one edit away, six letters or more, in no code description) is read as that word.
+//! 2. Lexicon phrases, longest first (`lexicon`), passing over side words inside a phrase ("sprain
+//!    of left ankle" is "sprain of ankle" on the left); a word of five letters or more that is one
+//!    edit away from a lexicon word of six or more ("hypertenion", "astma"), and is neither a
+//!    lexicon word nor a word of any code description, is read as that lexicon word.
 //! 3. Negation, uncertainty, family and history triggers (`scope`; the rules are documented there).
 //!    Negated and uncertain findings are left out; a relative's finding becomes its family-history
 //!    code when the lexicon has one, otherwise it is left out; history is described below.
-//! 4. The description fallback (`fallback`) for words no lexicon phrase explains.
+//! 4. The description fallback (`fallback`) for words no lexicon phrase explains, or to refine a
+//!    phrase it contains ("bilateral primary osteoarthritis of knee" around "osteoarthritis of
+//!    knee").
 //! 5. Side (right, left, bilateral) next to a finding picks the sided form of an "unspecified side"
-//!    code; BMI values and weeks of gestation become their Z68/Z3A codes, and gravida and weeks
-//!    make a normal-pregnancy code (Z34) precise.
+//!    code (both sides when there is no bilateral code); BMI values and weeks of gestation become
+//!    their Z68/Z3A codes, and gravida and weeks make a normal-pregnancy code (Z34) precise.
 //! 6. Per code: mentions combined; then the lexicon's `@with` rules (diabetes with neuropathy,
-//!    hypertension with chronic kidney disease, asthma with exacerbation..., also among history
-//!    mentions); then a less specific
-//!    code of the same category is dropped for a more specific one (E11.9 for E11.40), `@prefer`
-//!    drops a code for a better one (J11.1 for J10.1), `@also` adds a code another one needs, a
-//!    personal-history code goes when its condition is current;
-//!    symptoms are demoted when a diagnosis explains the visit.
+//!    hypertension with chronic kidney disease, asthma with exacerbation...); `@prefer` (J10.1 over
+//!    J11.1); a less specific code of the same category dropped for a more specific one (E11.9 for
+//!    E11.40); `@also` companions (I50.9 with I11.0); a personal-history code dropped when its
+//!    condition is current; symptoms demoted when a diagnosis explains the visit.
 //!
 //! History: a finding under a history trigger or in the past-history section is suggested as its
 //! personal-history code when the lexicon names one (`@history`: stroke → Z86.73, breast cancer →
@@ -38,7 +40,7 @@
 //! coder):
 //!
 //! - an exact lexicon phrase: the phrase's weight (0.95 for a phrase of several words, 0.90 for one
-//!   word, lower for ambiguous abbreviations: "DM" 0.75, "PE" 0.6, "cp" 0.6), × 0.85 when a word was
+//!   word, lower for ambiguous abbreviations: "DM" 0.75, "PE" 0.6, "CP" 0.6), × 0.85 when a word was
 //!   read through a typo;
 //! - a description fallback: 0.30 + 0.30 × coverage (the weighted share of the description's words
 //!   found), so at most 0.60: never auto-coded;
@@ -53,9 +55,11 @@
 //! - a companion added by `@also` ("use additional code"): the confidence of the code needing it.
 //!
 //! Rank: confidence, plus 0.05 for a code named in the assessment section, plus 0.06 for the first
-//! code named there, plus 0.06 for a `@with` combination code (sequenced before its parts), plus up to 0.02 for being named early in the note, minus 0.15 for a status,
-//! history, long-term drug, BMI, organism or external-cause code (Z79, Z80–Z99, Z68, Z3A, B95–B97,
-//! V–Y: listed after the diagnoses); ties by code.
+//! code named there, plus 0.06 for a `@with` combination code whose parts are still suggested (I12.9
+//! is sequenced before N18.32), plus up
+//! to 0.02 for being named early in the note, minus 0.15 for a status, history, long-term drug,
+//! BMI, organism or external-cause code (Z79, Z80–Z99, Z68, Z3A, B95–B97, V–Y: listed after the
+//! diagnoses); ties by code.
 
 mod codes;
 mod eval;
@@ -129,7 +133,7 @@ const BMI: f32 = 0.9;
 const GESTATION_WEEKS: f32 = 0.85;
 const RANK_ASSESSMENT: f32 = 0.05;
 const RANK_FIRST_ASSESSED: f32 = 0.06;
-/// A `@with` combination code is listed before its parts (I12.9 before N18.32).
+/// A `@with` combination code is listed before the parts kept beside it (I12.9 before N18.32).
 const RANK_COMBINATION: f32 = 0.06;
 /// Up to this much for being named early in the note (the principal usually comes first).
 const RANK_EARLY: f32 = 0.02;
@@ -175,8 +179,8 @@ struct Mention {
 struct Candidate {
     code: u32,
     confidence: f32,
-    /// Made by a `@with` rule.
-    combination: bool,
+    /// Codes a `@with` rule combined into this one and kept beside it (N18.32 beside I12.9).
+    parts: Vec<u32>,
     sides: Vec<Side>,
     evidence: Vec<Span>,
     history: bool,
@@ -610,7 +614,7 @@ impl Suggester {
             let mut combined = Candidate {
                 code: result,
                 confidence: base_confidence.min(finding_confidence),
-                combination: true,
+                parts: Vec::new(),
                 sides: Vec::new(),
                 evidence: Vec::new(),
                 history: all_history,
@@ -643,13 +647,14 @@ impl Suggester {
                 Replaces::Both => bases.iter().chain(&findings).copied().collect(),
                 Replaces::Nothing => Vec::new(),
             };
-            for code in removed {
-                candidates.remove(&code);
+            for code in &removed {
+                candidates.remove(code);
             }
+            combined.parts = bases.iter().chain(&findings).copied().filter(|c| !removed.contains(c)).collect();
             match candidates.get_mut(&result) {
                 Some(existing) => {
                     existing.confidence = existing.confidence.max(combined.confidence);
-                    existing.combination = true;
+                    existing.parts.extend(combined.parts.iter().copied());
                     existing.history &= combined.history;
                     merge_into(existing, &combined);
                 }
@@ -662,7 +667,7 @@ impl Suggester {
         }
     }
 
-    /// Drops a current code when a current code of the same category is more specific (fewer
+    /// Drops a code (current or history) when a current code of the same category is more specific (fewer
     /// "unspecified"; "without complications" and "uncomplicated" count as two) and nearly as
     /// confident (a weak fallback guess does not displace a lexicon phrase): E11.9 goes when E11.40
     /// is there, J45.909 when J45.31 is, R10.9 when R10.13 is. Its evidence moves to the specific
@@ -675,9 +680,10 @@ impl Suggester {
                     description.contains("without complications") || description.contains("uncomplicated"),
                 )
         };
+        let all: Vec<u32> = candidates.keys().copied().collect();
         let current: Vec<u32> = candidates.values().filter(|c| !c.history).map(|c| c.code).collect();
         let combination = |code: u32| self.book.info(code).description.split_whitespace().any(|w| w == "with");
-        for &vague in current.iter().filter(|&&c| !combination(c)) {
+        for &vague in all.iter().filter(|&&c| !combination(c)) {
             let category = &self.book.info(vague).code[..3];
             let more_specific = current
                 .iter()
@@ -727,7 +733,7 @@ impl Suggester {
             let covered =
                 candidates.values().any(|c| rule.unless.iter().any(|p| p.matches_code(&self.book.info(c.code).code)));
             if !covered {
-                let companion = Candidate { code: add, combination: false, ..base.clone() };
+                let companion = Candidate { code: add, parts: Vec::new(), ..base.clone() };
                 candidates.insert(add, companion);
             }
         }
@@ -778,6 +784,7 @@ impl Suggester {
 
     fn rank(&self, candidates: BTreeMap<u32, Candidate>, limit: usize) -> Vec<Suggestion> {
         let first_assessed = candidates.values().filter_map(|c| c.first_assessed).min();
+        let present: HashSet<u32> = candidates.keys().copied().collect();
         let mut firsts: Vec<(Source, usize)> = candidates.values().map(|c| c.first).collect();
         firsts.sort_unstable();
         let count = firsts.len().max(1) as f32;
@@ -794,7 +801,7 @@ impl Suggester {
                 }
                 let position = firsts.partition_point(|&f| f < c.first) as f32;
                 score += RANK_EARLY * (1.0 - position / count);
-                if c.combination {
+                if c.parts.iter().any(|p| present.contains(p)) {
                     score += RANK_COMBINATION;
                 }
                 if is_secondary(&code) {
@@ -859,7 +866,7 @@ fn combine(mut mentions: Vec<Mention>) -> BTreeMap<u32, Candidate> {
                     Candidate {
                         code: m.code,
                         confidence: m.confidence,
-                        combination: false,
+                        parts: Vec::new(),
                         sides: m.side.into_iter().collect(),
                         history: m.history,
                         assessment: m.assessment,

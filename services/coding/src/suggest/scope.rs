@@ -259,6 +259,11 @@ const TERMINATE: &[&str] = &[
     "positive for",
     "positive",
     "on",
+    "continued",
+    "continues",
+    "continuing",
+    "ongoing",
+    "still",
 ];
 
 /// The trigger phrases, compiled.
