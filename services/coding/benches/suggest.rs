@@ -1,5 +1,6 @@
 //! Suggester speed: every labelled note (`tests/notes/labelled_notes.jsonl`) through
-//! `Suggester::suggest`, reported as notes per second. Run:
+//! `Suggester::suggest`, reported as notes per second, and all of them as one long note (bytes per
+//! second). Run:
 //! `cargo bench -p rcm-coding --bench suggest`. Building the suggester (lexicon and the full
 //! ICD-10-CM description index) is timed once, outside the measurement.
 
@@ -58,6 +59,10 @@ fn bench_suggest(c: &mut Criterion) {
             }
         })
     });
+    // One long note (every labelled note, one after another): how the time grows with length.
+    let long_note = notes.join("\n\n");
+    group.throughput(Throughput::Bytes(long_note.len() as u64));
+    group.bench_function("one_long_note", |b| b.iter(|| black_box(suggester.suggest(black_box(&long_note), &[], 10))));
     group.finish();
 }
 

@@ -319,13 +319,9 @@ impl Suggester {
             }
         }
         // The fallback uses neither trigger words nor words a trigger negates ("not intractable").
-        let mut unusable = vec![false; tokens.len()];
+        let mut unusable = scope::negated_words(&tokens, &hits);
         for hit in &hits {
             unusable[hit.words()].iter_mut().for_each(|t| *t = true);
-        }
-        for (i, flag) in unusable.iter_mut().enumerate() {
-            *flag =
-                *flag || matches!(scope::context_of(&tokens, &hits, i, i + 1), Context::Negated | Context::Uncertain);
         }
         for found in self.fallback.find(&tokens, &unusable) {
             // The lexicon explains these words: a fallback code may only refine a lexicon phrase it
@@ -1009,11 +1005,18 @@ fn side_of(token: &Token) -> Option<Side> {
 /// Whether `a` becomes `b` with at most one insertion, deletion, substitution or swap of
 /// neighbouring letters.
 fn within_one_edit(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.is_ascii() && b.is_ascii() {
+        one_edit(a.as_bytes(), b.as_bytes())
+    } else {
+        one_edit(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>())
+    }
+}
+
+fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     if a == b {
         return true;
     }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     match ra.len() as isize - rb.len() as isize {
         0 => ra[1..] == rb[1..] || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..]),

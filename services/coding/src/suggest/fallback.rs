@@ -237,20 +237,15 @@ impl DescriptionIndex {
                 .filter(|&p| p.abs_diff(anchor_at) <= window)
                 .min_by_key(|&p| (p.abs_diff(anchor_at), p))
         };
-        let mut words = Vec::with_capacity(d.required.len());
-        let mut missing = 0usize;
+        // Most descriptions fail on their first absent word: check before allocating.
+        if !d.required.iter().all(|&w| positions.contains_key(&w)) {
+            return None;
+        }
+        let mut words = Vec::with_capacity(d.required.len() + d.optional.len());
         let mut matched_weight = 0.0f32;
         for &w in &d.required {
-            match nearest(w) {
-                Some(p) => {
-                    words.push(p);
-                    matched_weight += self.weight[w as usize];
-                }
-                None => missing += 1,
-            }
-        }
-        if missing > 0 {
-            return None;
+            words.push(nearest(w)?);
+            matched_weight += self.weight[w as usize];
         }
         let mut optional_weight = 0.0f32;
         for &w in &d.optional {
@@ -266,7 +261,7 @@ impl DescriptionIndex {
             return None;
         }
         let coverage = (matched_weight + 0.5 * optional_weight) / (d.required_weight + 0.5 * d.optional_weight);
-        Some(Found { code: d.code, start, end, words, coverage, required: d.required.len() - missing })
+        Some(Found { code: d.code, start, end, words, coverage, required: d.required.len() })
     }
 }
 

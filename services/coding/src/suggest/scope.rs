@@ -361,6 +361,37 @@ impl Triggers {
     }
 }
 
+/// Which words a negation or uncertainty trigger covers (the scope rules of [`context_of`] for
+/// one word at a time, in one pass over the triggers).
+pub(crate) fn negated_words(tokens: &[Token], hits: &[Hit]) -> Vec<bool> {
+    let mut terminator = vec![false; tokens.len()];
+    for hit in hits.iter().filter(|h| h.rule.kind == Kind::Terminate) {
+        terminator[hit.start..hit.end].iter_mut().for_each(|t| *t = true);
+    }
+    let mut covered = vec![false; tokens.len()];
+    for hit in hits.iter().filter(|h| matches!(h.rule.kind, Kind::Negation | Kind::Uncertain)) {
+        let sentence = tokens[hit.start].sentence;
+        let rule = hit.rule;
+        if matches!(rule.direction, Direction::Forward | Direction::Both) {
+            for j in hit.end..tokens.len().min(hit.end + rule.window + 1) {
+                if tokens[j].sentence != sentence || terminator[j] {
+                    break;
+                }
+                covered[j] = true;
+            }
+        }
+        if matches!(rule.direction, Direction::Backward | Direction::Both) {
+            for j in (hit.start.saturating_sub(rule.window + 1)..hit.start).rev() {
+                if tokens[j].sentence != sentence || terminator[j] {
+                    break;
+                }
+                covered[j] = true;
+            }
+        }
+    }
+    covered
+}
+
 /// The context of the finding in words `start..end`.
 pub(crate) fn context_of(tokens: &[Token], hits: &[Hit], start: usize, end: usize) -> Context {
     let sentence = tokens[start].sentence;
