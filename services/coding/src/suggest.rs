@@ -328,10 +328,14 @@ impl Suggester {
             // contains whole, adding words of its own.
             let overlapping: Vec<&(usize, usize, f32)> =
                 code_words.iter().filter(|&&(s, e, _)| found.start < e && s <= found.end).collect();
-            // It refines when it uses every word of each phrase it overlaps (stop words aside) and
-            // adds words of its own: "osteoarthritis of knee" + "bilateral primary" → M17.0, but
+            // It refines when it is another code, uses every word of each phrase it overlaps (stop
+            // words aside) and adds words of its own: "osteoarthritis of knee" + "bilateral primary" → M17.0, but
             // not "CKD stage 4" + a list number "2" → N18.2.
+            let same_code = matches
+                .iter()
+                .any(|m| self.entry_codes[m.entry] == Some(found.code) && found.start < m.end && m.start <= found.end);
             let refines = !overlapping.is_empty()
+                && !same_code
                 && overlapping.iter().all(|&&(s, e, _)| {
                     (s..e).all(|w| found.words.contains(&w) || fallback::is_stop_word(&tokens[w].norm))
                 })

@@ -250,12 +250,12 @@ fn the_labelled_notes_stay_above_their_floors() {
     assert!(holdout.notes >= 40 && holdout.notes + tune.notes >= 120);
     // Then the figures stay a little below what the suggester reaches
     let floors = [
-        ("holdout principal first", holdout.principal_first, 0.80),
-        ("holdout top-1 precision", holdout.top1_precision, 0.84),
-        ("holdout top-3 recall", holdout.top3_recall, 0.85),
-        ("holdout top-3 precision", holdout.top3_precision, 0.65),
+        ("holdout principal first", holdout.principal_first, 0.84),
+        ("holdout top-1 precision", holdout.top1_precision, 0.86),
+        ("holdout top-3 recall", holdout.top3_recall, 0.86),
+        ("holdout top-3 precision", holdout.top3_precision, 0.68),
         ("tune principal first", tune.principal_first, 0.94),
-        ("tune top-3 recall", tune.top3_recall, 0.91),
+        ("tune top-3 recall", tune.top3_recall, 0.90),
         ("tune top-3 precision", tune.top3_precision, 0.75),
     ];
     for (name, value, floor) in floors {

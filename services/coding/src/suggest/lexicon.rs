@@ -233,6 +233,10 @@ impl Lexicon {
                     if words.is_empty() {
                         return Err(fail("phrase has no words"));
                     }
+                    // "s p stent" never matches: the note's "s/p" is one word.
+                    if words.windows(2).any(|w| w[0].len() == 1 && w[1].len() == 1) {
+                        return Err(fail("two one-letter words: write \"s/p\", \"n/v\" with the slash"));
+                    }
                     let target = match fields[1] {
                         "-" => Target::Block,
                         feature if feature.starts_with('+') => Target::Feature(feature[1..].to_string()),
@@ -342,5 +346,6 @@ mod tests {
         assert!(conflict.contains("line 2"), "{conflict}");
         assert!(Lexicon::parse("htn\tI1.0\n").is_err());
         assert!(Lexicon::parse("htn\tI10\t1.5\n").is_err());
+        assert!(Lexicon::parse("s p stent\tZ955\n").is_err());
     }
 }

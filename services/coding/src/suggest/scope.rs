@@ -143,8 +143,19 @@ const UNCERTAIN_FORWARD: &[&str] = &[
 ];
 
 /// Not "likely" after a finding: "sinusitis, likely viral" is certain sinusitis.
-const UNCERTAIN_BACKWARD: &[&str] =
-    &["suspected", "possible", "not excluded", "cannot be excluded", "is suspected", "is possible", "is likely"];
+const UNCERTAIN_BACKWARD: &[&str] = &[
+    "suspected",
+    "possible",
+    "not excluded",
+    "cannot be excluded",
+    "is suspected",
+    "is possible",
+    "is likely",
+    "pending",
+    "test pending",
+    "result pending",
+    "results pending",
+];
 
 const UNCERTAIN_BOTH: &[&str] = &["vs", "versus"];
 

@@ -258,7 +258,13 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
             && tokens[i - 1].norm.len() <= 2
             && tokens[i - 1].norm.bytes().all(|b| b.is_ascii_digit())
             && matches!(tokens[i - 1].gap_before, Gap::Sentence | Gap::Colon);
-        let gap_before = if i == 0 { Gap::Sentence } else { gap_between(gap_text, previous, list_marker) };
+        // "2)" opens a list item, even in the middle of a line: "1) obesity 2) snoring, r/o OSA 3) ...".
+        let item_number = raw.len() <= 2 && raw.bytes().all(|b| b.is_ascii_digit()) && text[end..].starts_with(')');
+        let gap_before = match i {
+            0 => Gap::Sentence,
+            _ if item_number => Gap::Sentence,
+            _ => gap_between(gap_text, previous, list_marker),
+        };
         if i > 0 && gap_before == Gap::Sentence {
             sentence += 1;
         }
@@ -395,10 +401,13 @@ mod tests {
     }
 
     #[test]
-    fn a_list_number_does_not_end_a_sentence() {
+    fn a_list_number_does_not_end_a_sentence_and_a_numbered_item_starts_one() {
         let tokens = tokenize("A: 1. HTN 2. DM");
         let sentences: Vec<u32> = tokens.iter().map(|t| t.sentence).collect();
         assert_eq!(sentences, [0, 0, 0, 0, 1]);
+        let tokens = tokenize("1) snoring, r/o OSA 2) GERD");
+        let sentences: Vec<u32> = tokens.iter().map(|t| t.sentence).collect();
+        assert_eq!(sentences, [0, 0, 0, 0, 1, 1]);
     }
 
     #[test]
