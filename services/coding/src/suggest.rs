@@ -387,6 +387,11 @@ impl Suggester {
             },
             Context::Current => (code, confidence, false),
         };
+        // Only billable codes are suggested (the lexicon's are checked at construction; this
+        // guards the computed ones: BMI, weeks, sides).
+        if !self.book.info(code).billable {
+            return;
+        }
         mentions.push(Mention {
             code,
             confidence,
