@@ -9,18 +9,24 @@
 //!
 //! 1. Words, sentences and sections (`text`): "PMH:" opens past history, "Assessment:" the
 //!    assessment, "Allergies:" a section whose words are not diagnoses.
-//! 2. Lexicon phrases, longest first (`lexicon`); a word that looks like a typo of a lexicon word
-//!    (one edit away, six letters or more, in no code description) is read as that word.
+//! 2. Lexicon phrases, longest first (`lexicon`), passing over side words inside a phrase ("sprain
+//!    of left ankle" is "sprain of ankle" on the left); a word of five letters or more that is one
+//!    edit away from a lexicon word of six or more ("hypertenion", "astma"), and is neither a
+//!    lexicon word nor a word of any code description, is read as that lexicon word.
 //! 3. Negation, uncertainty, family and history triggers (`scope`; the rules are documented there).
 //!    Negated and uncertain findings are left out; a relative's finding becomes its family-history
 //!    code when the lexicon has one, otherwise it is left out; history is described below.
-//! 4. The description fallback (`fallback`) for words no lexicon phrase explains.
+//! 4. The description fallback (`fallback`) for words no lexicon phrase explains, or to refine a
+//!    phrase it contains ("bilateral primary osteoarthritis of knee" around "osteoarthritis of
+//!    knee").
 //! 5. Side (right, left, bilateral) next to a finding picks the sided form of an "unspecified side"
-//!    code; BMI values and weeks of gestation become their Z68/Z3A codes.
+//!    code (both sides when there is no bilateral code); BMI values and weeks of gestation become
+//!    their Z68/Z3A codes, and gravida and weeks make a normal-pregnancy code (Z34) precise.
 //! 6. Per code: mentions combined; then the lexicon's `@with` rules (diabetes with neuropathy,
-//!    hypertension with chronic kidney disease, asthma with exacerbation...); then a less specific
-//!    code of the same category is dropped for a more specific one (E11.9 for E11.40); symptoms
-//!    (R codes) are demoted when a diagnosis explains the visit.
+//!    hypertension with chronic kidney disease, asthma with exacerbation...); `@prefer` (J10.1 over
+//!    J11.1); a less specific code of the same category dropped for a more specific one (E11.9 for
+//!    E11.40); `@also` companions (I50.9 with I11.0); a personal-history code dropped when its
+//!    condition is current; symptoms demoted when a diagnosis explains the visit.
 //!
 //! History: a finding under a history trigger or in the past-history section is suggested as its
 //! personal-history code when the lexicon names one (`@history`: stroke → Z86.73, breast cancer →
@@ -34,7 +40,7 @@
 //! coder):
 //!
 //! - an exact lexicon phrase: the phrase's weight (0.95 for a phrase of several words, 0.90 for one
-//!   word, lower for ambiguous abbreviations: "DM" 0.75, "PE" 0.6, "cp" 0.6), × 0.85 when a word was
+//!   word, lower for ambiguous abbreviations: "DM" 0.75, "PE" 0.6, "CP" 0.6), × 0.85 when a word was
 //!   read through a typo;
 //! - a description fallback: 0.30 + 0.30 × coverage (the weighted share of the description's words
 //!   found), so at most 0.60: never auto-coded;
@@ -43,11 +49,17 @@
 //! - several mentions of one code: combined as `1 − (1 − c₁)(1 − c₂/2)(1 − c₃/2)…` (strongest
 //!   first), at most 0.99;
 //! - a `@with` result: the lower of its base's and finding's confidences;
-//! - a symptom (R code) outside the assessment when the note has a diagnosis: × 0.7; a BMI code
-//!   without an obesity or weight diagnosis: × 0.5.
+//! - a symptom (R code, joint pain M25.5, myalgia M79.1) outside the assessment when the note has a
+//!   diagnosis: × 0.7, or × 0.5 when the assessment names a diagnosis (guideline: symptoms routinely
+//!   part of a diagnosis are not coded); a BMI code without an obesity or weight diagnosis: × 0.5;
+//! - a companion added by `@also` ("use additional code"): the confidence of the code needing it.
 //!
-//! Rank: confidence, plus 0.05 for a code named in the assessment section, plus 0.03 for the first
-//! code named there; ties by code.
+//! Rank: confidence, plus 0.05 for a code named in the assessment section, plus 0.06 for the first
+//! code named there, plus 0.06 for a `@with` combination code whose parts are still suggested (I12.9
+//! is sequenced before N18.32), plus up
+//! to 0.02 for being named early in the note, minus 0.15 for a status, history, long-term drug,
+//! BMI, organism or external-cause code (Z79, Z80–Z99, Z68, Z3A, B95–B97, V–Y: listed after the
+//! diagnoses); ties by code.
 
 mod codes;
 mod eval;
@@ -109,14 +121,26 @@ const HISTORY_CODE: f32 = 0.9;
 const FAMILY_CODE: f32 = 0.85;
 const FALLBACK_BASE: f32 = 0.30;
 const FALLBACK_COVERAGE: f32 = 0.30;
+/// A fallback code that refines a lexicon phrase (adds words to it) keeps this share of the
+/// phrase's weight.
+const REFINED: f32 = 0.75;
 const REPEAT: f32 = 0.5;
 const CAP: f32 = 0.99;
 const SYMPTOM_WITH_DIAGNOSIS: f32 = 0.7;
+const SYMPTOM_WITH_ASSESSED_DIAGNOSIS: f32 = 0.5;
 const BMI_ALONE: f32 = 0.5;
 const BMI: f32 = 0.9;
 const GESTATION_WEEKS: f32 = 0.85;
 const RANK_ASSESSMENT: f32 = 0.05;
-const RANK_FIRST_ASSESSED: f32 = 0.03;
+const RANK_FIRST_ASSESSED: f32 = 0.06;
+/// A `@with` combination code is listed before the parts kept beside it (I12.9 before N18.32).
+const RANK_COMBINATION: f32 = 0.06;
+/// Up to this much for being named early in the note (the principal usually comes first).
+const RANK_EARLY: f32 = 0.02;
+/// Status, history, long-term drug, BMI and external-cause codes follow the diagnoses.
+const RANK_SECONDARY: f32 = 0.15;
+/// How confident a more specific code must be, relative to the vague one, to replace it.
+const SPECIFIC_ENOUGH: f32 = 0.8;
 /// Words around a finding searched for its side.
 const SIDE_WINDOW: usize = 4;
 
@@ -139,6 +163,8 @@ pub struct Suggester {
 struct Mention {
     code: u32,
     confidence: f32,
+    /// The side named next to it, whether or not the code has sided forms.
+    side: Option<Side>,
     span: Span,
     history: bool,
     assessment: bool,
@@ -153,6 +179,9 @@ struct Mention {
 struct Candidate {
     code: u32,
     confidence: f32,
+    /// Codes a `@with` rule combined into this one and kept beside it (N18.32 beside I12.9).
+    parts: Vec<u32>,
+    sides: Vec<Side>,
     evidence: Vec<Span>,
     history: bool,
     assessment: bool,
@@ -165,6 +194,7 @@ struct Candidate {
 #[derive(Clone, Debug)]
 struct Feature {
     name: String,
+    side: Option<Side>,
     sentence: (Source, u32),
     span: Span,
 }
@@ -223,19 +253,31 @@ impl Suggester {
     pub fn suggest(&self, note: &str, extra: &[&str], limit: usize) -> Vec<Suggestion> {
         let mut mentions = Vec::new();
         let mut features = Vec::new();
-        self.read(note, Source::Note, &mut mentions, &mut features);
+        let mut pregnancy = Pregnancy::default();
+        self.read(note, Source::Note, &mut mentions, &mut features, &mut pregnancy);
         for (i, text) in extra.iter().enumerate() {
-            self.read(without_semantic_tag(text), Source::Extra(i), &mut mentions, &mut features);
+            self.read(without_semantic_tag(text), Source::Extra(i), &mut mentions, &mut features, &mut pregnancy);
         }
         let mut candidates = combine(mentions);
+        self.refine_pregnancy(&mut candidates, pregnancy);
         self.apply_with_rules(&mut candidates, &features);
+        self.apply_preferences(&mut candidates);
         self.drop_less_specific(&mut candidates);
+        self.add_companions(&mut candidates);
+        self.drop_history_of_current(&mut candidates);
         self.adjust(&mut candidates);
         self.rank(candidates, limit)
     }
 
     /// Mentions and features of one text.
-    fn read(&self, text: &str, source: Source, mentions: &mut Vec<Mention>, features: &mut Vec<Feature>) {
+    fn read(
+        &self,
+        text: &str,
+        source: Source,
+        mentions: &mut Vec<Mention>,
+        features: &mut Vec<Feature>,
+        pregnancy: &mut Pregnancy,
+    ) {
         let mut tokens = text::tokenize(text);
         let typos = self.correct_typos(&mut tokens);
         let matches = self.lexicon_matches(&tokens);
@@ -250,50 +292,73 @@ impl Suggester {
             text: text[tokens[start].start..tokens[end - 1].end].to_string(),
             source,
         };
-        let mut code_words: Vec<(usize, usize)> = Vec::new();
+        // Words the lexicon explained: (start, end, weight); blocks weigh nothing.
+        let mut code_words: Vec<(usize, usize, f32)> = Vec::new();
         for m in &matches {
             let entry = &self.lexicon.entries[m.entry];
             let context = scope::context_of(&tokens, &hits, m.start, m.end);
             match &entry.target {
-                Target::Block => code_words.push((m.start, m.end)),
+                Target::Block => code_words.push((m.start, m.end, 0.0)),
                 Target::Feature(name) => {
                     if matches!(context, Context::Current | Context::History) {
                         let sentence = (source, tokens[m.start].sentence);
-                        features.push(Feature { name: name.clone(), sentence, span: span(m.start, m.end) });
+                        let side = side_near(&tokens, m.start, m.end, &matches);
+                        features.push(Feature { name: name.clone(), sentence, side, span: span(m.start, m.end) });
                     }
                 }
                 Target::Code(_) => {
-                    code_words.push((m.start, m.end));
+                    code_words.push((m.start, m.end, entry.weight));
                     let code = self.entry_codes[m.entry].expect("lexicon codes are checked at construction");
                     let typo = typos[m.start..m.end].iter().any(|&t| t);
                     let confidence = entry.weight * if typo { TYPO } else { 1.0 };
-                    let code = self.sided(code, &tokens, m.start, m.end, &matches);
-                    self.mention(code, confidence, context, &tokens, m.start, span(m.start, m.end), mentions);
+                    let (codes, side) = self.sided(code, &tokens, m.start, m.end, &matches);
+                    for code in codes {
+                        self.mention(code, confidence, context, side, &tokens, m.start, span(m.start, m.end), mentions);
+                    }
                 }
             }
         }
-        for found in self.fallback.find(&tokens) {
+        // The fallback uses neither trigger words nor words a trigger negates ("not intractable").
+        let mut unusable = scope::negated_words(&tokens, &hits);
+        for hit in &hits {
+            unusable[hit.words()].iter_mut().for_each(|t| *t = true);
+        }
+        for found in self.fallback.find(&tokens, &unusable) {
             // The lexicon explains these words: a fallback code may only refine a lexicon phrase it
             // contains whole, adding words of its own.
-            let overlapping: Vec<&(usize, usize)> =
-                code_words.iter().filter(|&&(s, e)| found.start < e && s <= found.end).collect();
+            let overlapping: Vec<&(usize, usize, f32)> =
+                code_words.iter().filter(|&&(s, e, _)| found.start < e && s <= found.end).collect();
+            // It refines when it is another code, uses every word of each phrase it overlaps (stop
+            // words aside) and adds words of its own: "osteoarthritis of knee" + "bilateral primary" → M17.0, but
+            // not "CKD stage 4" + a list number "2" → N18.2.
+            let same_code = matches
+                .iter()
+                .any(|m| self.entry_codes[m.entry] == Some(found.code) && found.start < m.end && m.start <= found.end);
             let refines = !overlapping.is_empty()
-                && overlapping.iter().all(|&&(s, e)| (s..e).all(|w| found.words.contains(&w)))
-                && found.words.iter().any(|w| !overlapping.iter().any(|&&(s, e)| (s..e).contains(w)));
+                && !same_code
+                && overlapping.iter().all(|&&(s, e, _)| {
+                    (s..e).all(|w| found.words.contains(&w) || fallback::is_stop_word(&tokens[w].norm))
+                })
+                && found.words.iter().any(|w| !overlapping.iter().any(|&&(s, e, _)| (s..e).contains(w)));
             if !overlapping.is_empty() && !refines {
                 continue;
             }
+            let mut confidence = FALLBACK_BASE + FALLBACK_COVERAGE * found.coverage;
             if refines {
-                // The refined lexicon mentions give way to it.
+                // The refined lexicon mentions give way to it, and lend it some of their confidence.
                 let (first, last) = (tokens[found.start].start, tokens[found.end].end);
                 mentions.retain(|m| !(m.span.source == source && m.span.start >= first && m.span.end <= last));
+                let lexicon = overlapping.iter().map(|&&(_, _, w)| w).fold(0.0f32, f32::max);
+                confidence = confidence.max(REFINED * lexicon);
             }
             let context = scope::context_of(&tokens, &hits, found.start, found.end + 1);
-            let confidence = FALLBACK_BASE + FALLBACK_COVERAGE * found.coverage;
-            let code = self.sided(found.code, &tokens, found.start, found.end + 1, &matches);
-            self.mention(code, confidence, context, &tokens, found.start, span(found.start, found.end + 1), mentions);
+            let (codes, side) = self.sided(found.code, &tokens, found.start, found.end + 1, &matches);
+            for code in codes {
+                let span = span(found.start, found.end + 1);
+                self.mention(code, confidence, context, side, &tokens, found.start, span, mentions);
+            }
         }
-        self.numeric_codes(text, &tokens, &hits, source, mentions);
+        self.numeric_codes(text, &tokens, &hits, source, mentions, pregnancy);
     }
 
     /// Adds the mention of `code` in `context` (history and family codes applied).
@@ -303,6 +368,7 @@ impl Suggester {
         code: u32,
         confidence: f32,
         context: Context,
+        side: Option<Side>,
         tokens: &[Token],
         at: usize,
         span: Span,
@@ -321,9 +387,15 @@ impl Suggester {
             },
             Context::Current => (code, confidence, false),
         };
+        // Only billable codes are suggested (the lexicon's are checked at construction; this
+        // guards the computed ones: BMI, weeks, sides).
+        if !self.book.info(code).billable {
+            return;
+        }
         mentions.push(Mention {
             code,
             confidence,
+            side,
             history,
             assessment: tokens[at].section == Section::Assessment,
             sentence: (span.source, tokens[at].sentence),
@@ -343,10 +415,14 @@ impl Suggester {
                 continue;
             }
             let words = tokens[i..].iter().map(|t| t.norm.as_str());
-            let found = self.lexicon.trie.matches_at(words, |k| {
-                let t = &tokens[i + k];
-                !t.header && !matches!(t.gap_before, Gap::Sentence | Gap::Colon)
-            });
+            let found = self.lexicon.trie.matches_at(
+                words,
+                |k| {
+                    let t = &tokens[i + k];
+                    !t.header && !matches!(t.gap_before, Gap::Sentence | Gap::Colon)
+                },
+                |k| side_of(&tokens[i + k]).is_some(),
+            );
             let best = found.iter().rev().find_map(|&(len, entries)| {
                 let upper = tokens[i..i + len].iter().all(|t| t.upper);
                 // A capitals-only entry ("PE") wins over a plain one with the same words when it applies.
@@ -399,51 +475,37 @@ impl Suggester {
         corrected
     }
 
-    /// The sided form of `code` when "right", "left", "bilateral" or "both" is next to the
-    /// finding (before it first, then after it, within a few words of the same sentence, not
-    /// past another finding).
-    fn sided(&self, code: u32, tokens: &[Token], start: usize, end: usize, matches: &[Match]) -> u32 {
-        let in_other_match = |i: usize| matches.iter().any(|m| (m.start..m.end).contains(&i) && !(m.start == start));
-        let side_of = |t: &Token| match t.norm.as_str() {
-            "right" | "rt" => Some(Side::Right),
-            "left" | "lt" => Some(Side::Left),
-            "bilateral" | "bilaterally" | "both" => Some(Side::Bilateral),
-            _ => None,
-        };
-        let sentence = tokens[start].sentence;
-        let mut before = None;
-        for i in (start.saturating_sub(SIDE_WINDOW)..start).rev() {
-            if tokens[i].sentence != sentence || in_other_match(i) {
-                break;
-            }
-            if let Some(side) = side_of(&tokens[i]) {
-                before = Some(side);
-                break;
-            }
-        }
-        let mut after = None;
-        for (i, token) in tokens.iter().enumerate().skip(end).take(SIDE_WINDOW) {
-            if token.sentence != sentence || in_other_match(i) {
-                break;
-            }
-            if let Some(side) = side_of(token) {
-                after = Some(side);
-                break;
-            }
-        }
-        let inside = tokens[start..end].iter().find_map(side_of);
-        match inside.or(before).or(after) {
-            Some(side) => self.book.lateral(code, side).unwrap_or(code),
-            None => code,
-        }
+    /// The sided forms of `code` for the side named next to the finding (see [`side_near`] and
+    /// `CodeBook::sided`), and that side.
+    fn sided(
+        &self,
+        code: u32,
+        tokens: &[Token],
+        start: usize,
+        end: usize,
+        matches: &[Match],
+    ) -> (Vec<u32>, Option<Side>) {
+        let side = side_near(tokens, start, end, matches);
+        (self.book.sided(code, side), side)
     }
 
     /// BMI values (Z68.x, adult) and weeks of gestation (Z3A.x).
-    fn numeric_codes(&self, text: &str, tokens: &[Token], hits: &[scope::Hit], source: Source, out: &mut Vec<Mention>) {
+    fn numeric_codes(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        hits: &[scope::Hit],
+        source: Source,
+        out: &mut Vec<Mention>,
+        facts: &mut Pregnancy,
+    ) {
         let pregnancy = tokens.iter().any(|t| {
             matches!(t.norm.as_str(), "pregnant" | "pregnancy" | "prenatal" | "gestation" | "gestational" | "antenatal")
-                || is_gravida(&t.norm)
+                || gravida(&t.norm).is_some()
         });
+        if facts.gravida.is_none() {
+            facts.gravida = tokens.iter().find_map(|t| gravida(&t.norm));
+        }
         for i in 0..tokens.len() {
             let span = |start: usize, end: usize| Span {
                 start: tokens[start].start,
@@ -467,7 +529,7 @@ impl Suggester {
                     && let Some(code) = bmi_code(bmi).and_then(|c| self.book.get(&c))
                 {
                     let context = scope::context_of(tokens, hits, i, value_at + 1);
-                    self.mention(code, BMI, context, tokens, i, span(i, value_at), out);
+                    self.mention(code, BMI, context, None, tokens, i, span(i, value_at), out);
                 }
             }
             // "12 weeks", "at 12 wks", "GA 30w" (with a pregnancy word in the text)
@@ -479,7 +541,37 @@ impl Suggester {
                 && let Some(code) = self.book.get(&gestation_code(weeks))
             {
                 let context = scope::context_of(tokens, hits, i, i + 2);
-                self.mention(code, GESTATION_WEEKS, context, tokens, i, span(i, i + 1), out);
+                if context == Context::Current && facts.weeks.is_none() {
+                    facts.weeks = Some(weeks);
+                }
+                self.mention(code, GESTATION_WEEKS, context, None, tokens, i, span(i, i + 1), out);
+            }
+        }
+    }
+
+    /// A normal-pregnancy supervision code (Z34) made precise: first pregnancy (G1) or not (G2 and
+    /// up), and the trimester from the weeks of gestation (under 14, 14 to 27, 28 and over).
+    fn refine_pregnancy(&self, candidates: &mut BTreeMap<u32, Candidate>, pregnancy: Pregnancy) {
+        let supervision: Vec<u32> =
+            candidates.keys().copied().filter(|&c| self.book.info(c).code.starts_with("Z34")).collect();
+        for code in supervision {
+            let mut refined: Vec<u8> = self.book.info(code).code.clone().into_bytes();
+            if let Some(g) = pregnancy.gravida {
+                refined[3] = if g == 1 { b'0' } else { b'8' };
+            }
+            if let Some(weeks) = pregnancy.weeks {
+                refined[4] = match weeks {
+                    0..=13 => b'1',
+                    14..=27 => b'2',
+                    _ => b'3',
+                };
+            }
+            let refined = String::from_utf8(refined).expect("ASCII code");
+            if let Some(new) = self.book.get(&refined).filter(|&n| n != code && self.book.info(n).billable)
+                && let Some(mut candidate) = candidates.remove(&code)
+            {
+                candidate.code = new;
+                candidates.insert(new, candidate);
             }
         }
     }
@@ -490,7 +582,7 @@ impl Suggester {
             let matching = |patterns: &[Pattern], candidates: &BTreeMap<u32, Candidate>| -> Vec<u32> {
                 candidates
                     .values()
-                    .filter(|c| !c.history && patterns.iter().any(|p| p.matches_code(&self.book.info(c.code).code)))
+                    .filter(|c| patterns.iter().any(|p| p.matches_code(&self.book.info(c.code).code)))
                     .map(|c| c.code)
                     .collect()
             };
@@ -523,11 +615,14 @@ impl Suggester {
             let strongest = |codes: &[u32]| codes.iter().map(|c| candidates[c].confidence).fold(0.0f32, f32::max);
             let base_confidence = strongest(&bases);
             let finding_confidence = if findings.is_empty() { base_confidence } else { strongest(&findings) };
+            let all_history = bases.iter().chain(&findings).all(|c| candidates[c].history);
             let mut combined = Candidate {
                 code: result,
                 confidence: base_confidence.min(finding_confidence),
+                parts: Vec::new(),
+                sides: Vec::new(),
                 evidence: Vec::new(),
-                history: false,
+                history: all_history,
                 assessment: false,
                 sentences: Vec::new(),
                 first: (Source::Note, usize::MAX),
@@ -537,18 +632,35 @@ impl Suggester {
                 merge_into(&mut combined, &candidates[code]);
             }
             combined.evidence.extend(qualifiers.iter().map(|f| f.span.clone()));
+            for side in qualifiers.iter().filter_map(|f| f.side) {
+                if !combined.sides.contains(&side) {
+                    combined.sides.push(side);
+                }
+            }
+            // One side named around the inputs: the result's sided form ("sciatica on the left").
+            let result = match combined.sides[..] {
+                [side] => self.book.lateral(result, side).unwrap_or(result),
+                [Side::Right, Side::Left] | [Side::Left, Side::Right] => {
+                    self.book.lateral(result, Side::Bilateral).unwrap_or(result)
+                }
+                _ => result,
+            };
+            combined.code = result;
             let removed: Vec<u32> = match rule.replaces {
                 Replaces::Base => bases.clone(),
                 Replaces::Finding => findings.clone(),
                 Replaces::Both => bases.iter().chain(&findings).copied().collect(),
                 Replaces::Nothing => Vec::new(),
             };
-            for code in removed {
-                candidates.remove(&code);
+            for code in &removed {
+                candidates.remove(code);
             }
+            combined.parts = bases.iter().chain(&findings).copied().filter(|c| !removed.contains(c)).collect();
             match candidates.get_mut(&result) {
                 Some(existing) => {
                     existing.confidence = existing.confidence.max(combined.confidence);
+                    existing.parts.extend(combined.parts.iter().copied());
+                    existing.history &= combined.history;
                     merge_into(existing, &combined);
                 }
                 None => {
@@ -560,17 +672,23 @@ impl Suggester {
         }
     }
 
-    /// Drops a current code when a current code of the same category is more specific (fewer
-    /// "unspecified", not "without complications"/"uncomplicated"): E11.9 goes when E11.40 is
-    /// there, J45.909 when J45.31 is, R10.9 when R10.13 is. Its evidence moves to the specific one.
+    /// Drops a code (current or history) when a current code of the same category is more specific (fewer
+    /// "unspecified"; "without complications" and "uncomplicated" count as two) and nearly as
+    /// confident (a weak fallback guess does not displace a lexicon phrase): E11.9 goes when E11.40
+    /// is there, J45.909 when J45.31 is, R10.9 when R10.13 is. Its evidence moves to the specific
+    /// one. A "with" code is never dropped: E11.40 and E11.22 are both coded.
     fn drop_less_specific(&self, candidates: &mut BTreeMap<u32, Candidate>) {
         let vagueness = |code: u32| {
             let description = self.book.info(code).description.to_lowercase();
             description.matches("unspecified").count()
-                + usize::from(description.contains("without complications") || description.contains("uncomplicated"))
+                + 2 * usize::from(
+                    description.contains("without complications") || description.contains("uncomplicated"),
+                )
         };
+        let all: Vec<u32> = candidates.keys().copied().collect();
         let current: Vec<u32> = candidates.values().filter(|c| !c.history).map(|c| c.code).collect();
-        for &vague in &current {
+        let combination = |code: u32| self.book.info(code).description.split_whitespace().any(|w| w == "with");
+        for &vague in all.iter().filter(|&&c| !combination(c)) {
             let category = &self.book.info(vague).code[..3];
             let more_specific = current
                 .iter()
@@ -580,6 +698,7 @@ impl Suggester {
                         && candidates.contains_key(&other)
                         && self.book.info(other).code.starts_with(category)
                         && vagueness(other) < vagueness(vague)
+                        && candidates[&other].confidence >= SPECIFIC_ENOUGH * candidates[&vague].confidence
                 })
                 .min_by_key(|&other| (vagueness(other), self.book.info(other).code.clone()));
             if let (Some(specific), true) = (more_specific, vagueness(vague) > 0)
@@ -591,21 +710,76 @@ impl Suggester {
         }
     }
 
+    /// The lexicon's `@prefer` rules: influenza A (J10) over influenza of unidentified virus (J11).
+    fn apply_preferences(&self, candidates: &mut BTreeMap<u32, Candidate>) {
+        for rule in &self.lexicon.prefer {
+            let current = |patterns: &[Pattern], candidates: &BTreeMap<u32, Candidate>| -> Vec<u32> {
+                candidates
+                    .values()
+                    .filter(|c| !c.history && patterns.iter().any(|p| p.matches_code(&self.book.info(c.code).code)))
+                    .map(|c| c.code)
+                    .collect()
+            };
+            let Some(&kept) = current(&rule.preferred, candidates).first() else { continue };
+            for dropped in current(&rule.dropped, candidates) {
+                if let Some(gone) = candidates.remove(&dropped) {
+                    merge_into(candidates.get_mut(&kept).expect("present"), &gone);
+                }
+            }
+        }
+    }
+
+    /// The lexicon's `@also` rules: hypertensive heart disease with heart failure (I11.0) brings
+    /// heart failure, unspecified (I50.9) when the note names no type of heart failure.
+    fn add_companions(&self, candidates: &mut BTreeMap<u32, Candidate>) {
+        for rule in &self.lexicon.also {
+            let (Some(code), Some(add)) = (self.book.get(&rule.code), self.book.get(&rule.add)) else { continue };
+            let Some(base) = candidates.get(&code).filter(|c| !c.history) else { continue };
+            let covered =
+                candidates.values().any(|c| rule.unless.iter().any(|p| p.matches_code(&self.book.info(c.code).code)));
+            if !covered {
+                let companion = Candidate { code: add, parts: Vec::new(), ..base.clone() };
+                candidates.insert(add, companion);
+            }
+        }
+    }
+
+    /// Drops a personal-history code when the condition it stands for is current in the note
+    /// ("h/o kidney stones, now a ureteral stone": N20.1, not Z87.442 too).
+    fn drop_history_of_current(&self, candidates: &mut BTreeMap<u32, Candidate>) {
+        let superseded: Vec<u32> = candidates
+            .values()
+            .filter(|c| !c.history)
+            .filter_map(|c| self.lexicon.history.get(&self.book.info(c.code).code))
+            .filter_map(|h| self.book.get(h))
+            .collect();
+        for code in superseded {
+            if candidates.get(&code).is_some_and(|c| c.history) {
+                candidates.remove(&code);
+            }
+        }
+    }
+
     /// Symptom and BMI adjustments (module documentation).
     fn adjust(&self, candidates: &mut BTreeMap<u32, Candidate>) {
         let code_of = |c: &Candidate| self.book.info(c.code).code.clone();
         let has_diagnosis = candidates.values().any(|c| {
             let code = code_of(c);
-            !c.history && !code.starts_with(['R', 'Z', 'V', 'W', 'X', 'Y'])
+            !c.history && !is_symptom(&code) && !code.starts_with(['Z', 'V', 'W', 'X', 'Y'])
         });
         let has_weight_diagnosis = candidates.values().any(|c| {
             let code = code_of(c);
             code.starts_with("E66") || code.starts_with("E4") || code == "R636" || code == "R634"
         });
+        let assessed_diagnosis = candidates.values().any(|c| {
+            let code = code_of(c);
+            c.assessment && !c.history && !is_symptom(&code) && !code.starts_with(['Z', 'V', 'W', 'X', 'Y'])
+        });
         for candidate in candidates.values_mut() {
             let code = self.book.info(candidate.code).code.as_str();
-            if code.starts_with('R') && has_diagnosis && !candidate.assessment {
-                candidate.confidence *= SYMPTOM_WITH_DIAGNOSIS;
+            if is_symptom(code) && has_diagnosis && !candidate.assessment {
+                candidate.confidence *=
+                    if assessed_diagnosis { SYMPTOM_WITH_ASSESSED_DIAGNOSIS } else { SYMPTOM_WITH_DIAGNOSIS };
             }
             if code.starts_with("Z68") && !has_weight_diagnosis {
                 candidate.confidence *= BMI_ALONE;
@@ -615,9 +789,14 @@ impl Suggester {
 
     fn rank(&self, candidates: BTreeMap<u32, Candidate>, limit: usize) -> Vec<Suggestion> {
         let first_assessed = candidates.values().filter_map(|c| c.first_assessed).min();
+        let present: HashSet<u32> = candidates.keys().copied().collect();
+        let mut firsts: Vec<(Source, usize)> = candidates.values().map(|c| c.first).collect();
+        firsts.sort_unstable();
+        let count = firsts.len().max(1) as f32;
         let mut ranked: Vec<(f32, String, Candidate)> = candidates
             .into_values()
             .map(|c| {
+                let code = self.book.info(c.code).code.clone();
                 let mut score = c.confidence;
                 if c.assessment {
                     score += RANK_ASSESSMENT;
@@ -625,7 +804,15 @@ impl Suggester {
                 if c.first_assessed.is_some() && c.first_assessed == first_assessed {
                     score += RANK_FIRST_ASSESSED;
                 }
-                (score, self.book.info(c.code).code.clone(), c)
+                let position = firsts.partition_point(|&f| f < c.first) as f32;
+                score += RANK_EARLY * (1.0 - position / count);
+                if c.parts.iter().any(|p| present.contains(p)) {
+                    score += RANK_COMBINATION;
+                }
+                if is_secondary(&code) {
+                    score -= RANK_SECONDARY;
+                }
+                (score, code, c)
             })
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -661,6 +848,11 @@ fn combine(mut mentions: Vec<Mention>) -> BTreeMap<u32, Candidate> {
             Some(c) => {
                 c.confidence = 1.0 - (1.0 - c.confidence) * (1.0 - REPEAT * m.confidence);
                 c.history &= m.history;
+                if let Some(side) = m.side
+                    && !c.sides.contains(&side)
+                {
+                    c.sides.push(side);
+                }
                 c.assessment |= m.assessment;
                 c.first = c.first.min(m.order);
                 if m.assessment {
@@ -679,6 +871,8 @@ fn combine(mut mentions: Vec<Mention>) -> BTreeMap<u32, Candidate> {
                     Candidate {
                         code: m.code,
                         confidence: m.confidence,
+                        parts: Vec::new(),
+                        sides: m.side.into_iter().collect(),
                         history: m.history,
                         assessment: m.assessment,
                         first: m.order,
@@ -706,6 +900,11 @@ fn merge_into(into: &mut Candidate, from: &Candidate) {
     }
     into.evidence.sort_by_key(|s| (s.source, s.start, s.end));
     into.assessment |= from.assessment;
+    for side in &from.sides {
+        if !into.sides.contains(side) {
+            into.sides.push(*side);
+        }
+    }
     into.first = into.first.min(from.first);
     into.first_assessed = match (into.first_assessed, from.first_assessed) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -718,10 +917,33 @@ fn merge_into(into: &mut Candidate, from: &Candidate) {
     }
 }
 
-/// "G2P1" and the like: gravida.
-fn is_gravida(word: &str) -> bool {
-    let b = word.as_bytes();
-    b.len() >= 2 && b[0] == b'g' && b[1].is_ascii_digit()
+/// Symptoms: R codes, joint pain (M25.5) and myalgia (M79.1).
+fn is_symptom(code: &str) -> bool {
+    code.starts_with('R') || code.starts_with("M255") || code.starts_with("M791")
+}
+
+/// Codes that describe the patient's status or history, an external cause or an infection's
+/// organism (B95–B97), rather than what the visit is for; ICD-10-CM lists them after the diagnoses.
+fn is_secondary(code: &str) -> bool {
+    ["Z79", "Z8", "Z9", "Z68", "Z3A", "B95", "B96", "B97", "V", "W", "X", "Y"].iter().any(|p| code.starts_with(p))
+}
+
+/// What a note says about a pregnancy, for the Z34 codes.
+#[derive(Clone, Copy, Debug, Default)]
+struct Pregnancy {
+    weeks: Option<u32>,
+    gravida: Option<u32>,
+}
+
+/// The gravida of "G2P1", "G1", "g3p2".
+fn gravida(word: &str) -> Option<u32> {
+    let rest = word.strip_prefix('g')?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let after = &rest[digits.len()..];
+    if digits.is_empty() || !(after.is_empty() || after.starts_with('p')) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// The adult BMI code (Z68.1, Z68.20–Z68.39, Z68.41–Z68.45) for a value.
@@ -748,14 +970,62 @@ fn gestation_code(weeks: u32) -> String {
     }
 }
 
+/// The side named in or next to words `start..end`: inside them first, then before them, then
+/// after them, within a few words of the same sentence and not past another finding.
+fn side_near(tokens: &[Token], start: usize, end: usize, matches: &[Match]) -> Option<Side> {
+    let in_other_match = |i: usize| matches.iter().any(|m| (m.start..m.end).contains(&i) && m.start != start);
+    let sentence = tokens[start].sentence;
+    let mut before = None;
+    for i in (start.saturating_sub(SIDE_WINDOW)..start).rev() {
+        if tokens[i].sentence != sentence || in_other_match(i) {
+            break;
+        }
+        if let Some(side) = side_of(&tokens[i]) {
+            before = Some(side);
+            break;
+        }
+    }
+    let mut after = None;
+    for (i, token) in tokens.iter().enumerate().skip(end).take(SIDE_WINDOW) {
+        if token.sentence != sentence || in_other_match(i) {
+            break;
+        }
+        if let Some(side) = side_of(token) {
+            after = Some(side);
+            break;
+        }
+    }
+    tokens[start..end].iter().find_map(side_of).or(before).or(after)
+}
+
+/// The side a word names: "right"/"rt", "left"/"lt", "bilateral"/"both", and a capital "R"/"L"
+/// ("L knee").
+fn side_of(token: &Token) -> Option<Side> {
+    match token.norm.as_str() {
+        "right" | "rt" => Some(Side::Right),
+        "left" | "lt" => Some(Side::Left),
+        "r" if token.upper => Some(Side::Right),
+        "l" if token.upper => Some(Side::Left),
+        "bilateral" | "bilaterally" | "both" => Some(Side::Bilateral),
+        _ => None,
+    }
+}
+
 /// Whether `a` becomes `b` with at most one insertion, deletion, substitution or swap of
 /// neighbouring letters.
 fn within_one_edit(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.is_ascii() && b.is_ascii() {
+        one_edit(a.as_bytes(), b.as_bytes())
+    } else {
+        one_edit(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>())
+    }
+}
+
+fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     if a == b {
         return true;
     }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     match ra.len() as isize - rb.len() as isize {
         0 => ra[1..] == rb[1..] || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..]),

@@ -109,11 +109,30 @@ impl CodeBook {
         }
     }
 
-    /// Groups billable codes that differ in one character and whose descriptions differ only in
-    /// the side ("Otitis media, unspecified, right ear" / "..., left ear" / "..., bilateral" /
-    /// "..., unspecified ear"), and records the sided forms of the unspecified one.
+    /// The codes for `side`: its sided form; for both sides without a bilateral code, the right
+    /// and the left codes (ICD-10-CM codes each side then); else the code itself.
+    pub fn sided(&self, index: u32, side: Option<Side>) -> Vec<u32> {
+        let Some(side) = side else { return vec![index] };
+        if let Some(code) = self.lateral(index, side) {
+            return vec![code];
+        }
+        match (side, self.lateral.get(&index)) {
+            (Side::Bilateral, Some(Lateral { right: Some(right), left: Some(left), bilateral: None })) => {
+                vec![*right, *left]
+            }
+            _ => vec![index],
+        }
+    }
+
+    /// Finds the sided forms of "unspecified side" codes, two ways. First, codes that differ in
+    /// the character carrying the side and whose descriptions differ only in the side ("Otitis
+    /// media, unspecified, right ear" / "..., left ear" / "..., bilateral" / "..., unspecified
+    /// ear"). Then, for sides still missing, codes of the same category whose descriptions hold
+    /// the same words once side words are left out ("Unilateral primary osteoarthritis,
+    /// unspecified knee" / "Bilateral primary osteoarthritis of knee").
     fn find_lateral_forms(&mut self) {
-        let mut groups: HashMap<(String, String), Vec<(Option<Side>, u32)>> = HashMap::new();
+        let mut strict: SideGroups = HashMap::new();
+        let mut loose: SideGroups = HashMap::new();
         for (i, info) in self.codes.iter().enumerate() {
             if !info.billable {
                 continue;
@@ -141,21 +160,46 @@ impl CodeBook {
                     key.push(word.as_str());
                 }
             }
-            let code = info.code.as_bytes();
-            let wildcard = if code.len() == 7 && code[6].is_ascii_alphabetic() { 5 } else { code.len() - 1 };
-            let mut pattern = info.code.clone();
-            pattern.replace_range(wildcard..wildcard + 1, "_");
-            groups.entry((pattern, key.join(" "))).or_default().push((side, i as u32));
+            strict.entry((side_pattern(&info.code), key.join(" "))).or_default().push((side, i as u32));
+            let mut bag: Vec<&str> = words
+                .iter()
+                .map(String::as_str)
+                .filter(|w| {
+                    !matches!(*w, "right" | "left" | "unspecified" | "bilateral" | "unilateral" | "of" | "in" | "the")
+                })
+                .collect();
+            bag.sort_unstable();
+            let category = info.code.get(..3).unwrap_or(&info.code).to_string();
+            loose.entry((category, bag.join(" "))).or_default().push((side, i as u32));
         }
-        for members in groups.into_values() {
-            let unspecified: Vec<u32> = members.iter().filter(|(s, _)| s.is_none()).map(|&(_, i)| i).collect();
-            let [unspecified] = unspecified[..] else { continue };
-            let find = |side: Side| members.iter().find(|(s, _)| *s == Some(side)).map(|&(_, i)| i);
-            let forms = Lateral { right: find(Side::Right), left: find(Side::Left), bilateral: find(Side::Bilateral) };
-            if forms.right.is_some() || forms.left.is_some() || forms.bilateral.is_some() {
-                self.lateral.insert(unspecified, forms);
+        for groups in [strict, loose] {
+            for members in groups.into_values() {
+                let unspecified: Vec<u32> = members.iter().filter(|(s, _)| s.is_none()).map(|&(_, i)| i).collect();
+                let [unspecified] = unspecified[..] else { continue };
+                let only = |side: Side| match members.iter().filter(|(s, _)| *s == Some(side)).collect::<Vec<_>>()[..] {
+                    [&(_, code)] => Some(code),
+                    _ => None,
+                };
+                let forms = self.lateral.entry(unspecified).or_default();
+                forms.right = forms.right.or(only(Side::Right));
+                forms.left = forms.left.or(only(Side::Left));
+                forms.bilateral = forms.bilateral.or(only(Side::Bilateral));
             }
         }
+        self.lateral.retain(|_, f| f.right.is_some() || f.left.is_some() || f.bilateral.is_some());
+    }
+}
+
+/// Sided codes grouped by a key: `(key, key) → [(side or None for unspecified, code)]`.
+type SideGroups = HashMap<(String, String), Vec<(Option<Side>, u32)>>;
+
+/// The code with the character that carries the side blanked: the last one, or for a code with a
+/// 7th character, the last one before its placeholder X's ("S83.90XA" and "S83.92XA" → "S839_|A").
+fn side_pattern(code: &str) -> String {
+    let (base, extension) = if code.len() == 7 { (code[..6].trim_end_matches('X'), &code[6..]) } else { (code, "") };
+    match base.char_indices().last() {
+        Some((last, _)) => format!("{}_|{extension}", &base[..last]),
+        None => code.to_string(),
     }
 }
 
@@ -174,12 +218,23 @@ mod tests {
             ("S93402A", "Sprain of unspecified ligament of left ankle, initial encounter", true),
             ("S93409A", "Sprain of unspecified ligament of unspecified ankle, initial encounter", true),
             ("S93409D", "Sprain of unspecified ligament of unspecified ankle, subsequent encounter", true),
+            ("S8390XA", "Sprain of unspecified site of unspecified knee, initial encounter", true),
+            ("M170", "Bilateral primary osteoarthritis of knee", true),
+            ("M1710", "Unilateral primary osteoarthritis, unspecified knee", true),
+            ("M1711", "Unilateral primary osteoarthritis, right knee", true),
+            ("S8392XA", "Sprain of unspecified site of left knee, initial encounter", true),
         ])
         .unwrap();
         let code = |c: &str| book.get(c).unwrap();
         assert_eq!(book.lateral(code("H6690"), Side::Right), Some(code("H6691")));
         assert_eq!(book.lateral(code("H6690"), Side::Bilateral), Some(code("H6693")));
         assert_eq!(book.lateral(code("S93409A"), Side::Left), Some(code("S93402A")));
+        assert_eq!(book.lateral(code("S8390XA"), Side::Left), Some(code("S8392XA")));
         assert_eq!(book.lateral(code("H6691"), Side::Left), None);
+        assert_eq!(book.lateral(code("M1710"), Side::Bilateral), Some(code("M170")));
+        assert_eq!(book.lateral(code("M1710"), Side::Right), Some(code("M1711")));
+        // No bilateral sprain code: both sides are coded.
+        assert_eq!(book.sided(code("S93409A"), Some(Side::Bilateral)), [code("S93401A"), code("S93402A")]);
+        assert_eq!(book.sided(code("H6690"), None), [code("H6690")]);
     }
 }

@@ -75,6 +75,22 @@ pub(crate) struct WithRule {
     pub replaces: Replaces,
 }
 
+/// `@prefer`: when codes of both lists are suggested, the second list's give way to the first's.
+#[derive(Clone, Debug)]
+pub(crate) struct PreferRule {
+    pub preferred: Vec<Pattern>,
+    pub dropped: Vec<Pattern>,
+}
+
+/// `@also`: a code that needs another ("use additional code"): when `code` is suggested and no
+/// code matches `unless`, `add` is suggested with it.
+#[derive(Clone, Debug)]
+pub(crate) struct AlsoRule {
+    pub code: String,
+    pub unless: Vec<Pattern>,
+    pub add: String,
+}
+
 /// A trie over normalised words; each node keeps the payloads of the phrases ending there.
 #[derive(Debug, Default)]
 pub(crate) struct PhraseTrie {
@@ -108,12 +124,15 @@ impl PhraseTrie {
         self.nodes[node].ends.push(payload);
     }
 
-    /// Every phrase starting at `words[0]`: `(number of words, payloads)`, shortest first. `next`
-    /// says whether word `i` may continue a phrase (it may not across a sentence break).
+    /// Every phrase starting at `words[0]`: `(number of words, payloads)`, shortest first.
+    /// `may_continue(i)` says whether word `i` may continue a phrase (not across a sentence
+    /// break); `skippable(i)` whether word `i` may be passed over inside a phrase when the phrase
+    /// does not go on with it ("sprain of left ankle" reads as "sprain of ankle").
     pub fn matches_at<'a>(
         &'a self,
         words: impl Iterator<Item = &'a str>,
         mut may_continue: impl FnMut(usize) -> bool,
+        mut skippable: impl FnMut(usize) -> bool,
     ) -> Vec<(usize, &'a [u32])> {
         let mut found = Vec::new();
         let mut node = 0usize;
@@ -123,6 +142,7 @@ impl PhraseTrie {
             }
             match self.nodes[node].children.get(word) {
                 Some(&next) => node = next as usize,
+                None if i > 0 && skippable(i) => continue,
                 None => break,
             }
             if !self.nodes[node].ends.is_empty() {
@@ -143,6 +163,8 @@ pub(crate) struct Lexicon {
     pub history: HashMap<String, String>,
     pub family: HashMap<String, String>,
     pub rules: Vec<WithRule>,
+    pub prefer: Vec<PreferRule>,
+    pub also: Vec<AlsoRule>,
 }
 
 /// The default weight of an exact phrase match: several words say more than one.
@@ -156,7 +178,10 @@ impl Lexicon {
         let mut history = HashMap::new();
         let mut family = HashMap::new();
         let mut rules = Vec::new();
+        let mut prefer = Vec::new();
+        let mut also = Vec::new();
         let mut trie = PhraseTrie::new();
+        let split = |list: &str| list.split(',').map(|p| Pattern::parse(p.trim())).collect::<Vec<_>>();
         for (index, line) in tsv.lines().enumerate() {
             let number = index + 1;
             let line = line.trim_end_matches('\r');
@@ -184,13 +209,20 @@ impl Lexicon {
                         "none" => Replaces::Nothing,
                         _ => return Err(fail("replaces must be base, finding, both or none")),
                     };
-                    let split = |list: &str| list.split(',').map(|p| Pattern::parse(p.trim())).collect::<Vec<_>>();
                     rules.push(WithRule {
                         base: split(base),
                         findings: split(findings),
                         result: result.to_string(),
                         replaces,
                     });
+                }
+                "@prefer" => {
+                    let [_, preferred, dropped] = fields[..] else { return Err(fail("expected 3 fields")) };
+                    prefer.push(PreferRule { preferred: split(preferred), dropped: split(dropped) });
+                }
+                "@also" => {
+                    let [_, code, unless, add] = fields[..] else { return Err(fail("expected 4 fields")) };
+                    also.push(AlsoRule { code: code.to_string(), unless: split(unless), add: add.to_string() });
                 }
                 directive if directive.starts_with('@') => return Err(fail("unknown directive")),
                 phrase => {
@@ -200,6 +232,10 @@ impl Lexicon {
                     let words = normalise_phrase(phrase);
                     if words.is_empty() {
                         return Err(fail("phrase has no words"));
+                    }
+                    // "s p stent" never matches: the note's "s/p" is one word.
+                    if words.windows(2).any(|w| w[0].len() == 1 && w[1].len() == 1) {
+                        return Err(fail("two one-letter words: write \"s/p\", \"n/v\" with the slash"));
                     }
                     let target = match fields[1] {
                         "-" => Target::Block,
@@ -236,7 +272,7 @@ impl Lexicon {
                 words.insert(word, ());
             }
         }
-        Ok(Lexicon { entries, trie, words: words.into_keys().collect(), history, family, rules })
+        Ok(Lexicon { entries, trie, words: words.into_keys().collect(), history, family, rules, prefer, also })
     }
 
     /// Every code the lexicon can suggest: its phrases, history and family codes, rule results.
@@ -252,6 +288,12 @@ impl Lexicon {
                 .chain(self.family.iter().flat_map(|(a, b)| [a.as_str(), b.as_str()]))
                 .chain(self.rules.iter().flat_map(|r| {
                     r.base.iter().chain(&r.findings).filter_map(Pattern::literal).chain([r.result.as_str()])
+                }))
+                .chain(
+                    self.prefer.iter().flat_map(|r| r.preferred.iter().chain(&r.dropped).filter_map(Pattern::literal)),
+                )
+                .chain(self.also.iter().flat_map(|r| {
+                    r.unless.iter().filter_map(Pattern::literal).chain([r.code.as_str(), r.add.as_str()])
                 }))
                 .collect();
         codes.sort_unstable();
@@ -289,7 +331,7 @@ mod tests {
     fn parses_phrases_weights_directives_and_rejects_conflicts() {
         let lexicon = Lexicon::parse(
             "# comment\nhypertension\tI10\nHTN\tI10\t0.9\nflu shot\t-\nflare\t+exacerbation\n\
-             @history\tI639\tZ8673\n@with\tI10\tN18*\tI129\tbase\n",
+             @history\tI639\tZ8673\n@with\tI10\tN18*\tI129\tbase\n@prefer\tJ10*\tJ11*\n@also\tI110\tI50*\tI509\n",
         )
         .unwrap();
         assert_eq!(lexicon.entries.len(), 4);
@@ -298,9 +340,12 @@ mod tests {
         assert_eq!(lexicon.entries[2].target, Target::Block);
         assert_eq!(lexicon.history["I639"], "Z8673");
         assert_eq!(lexicon.rules[0].findings, [Pattern::Prefix("N18".into())]);
+        assert_eq!(lexicon.prefer[0].dropped, [Pattern::Prefix("J11".into())]);
+        assert_eq!(lexicon.also[0].add, "I509");
         let conflict = Lexicon::parse("htn\tI10\nhtn\tI119\n").unwrap_err();
         assert!(conflict.contains("line 2"), "{conflict}");
         assert!(Lexicon::parse("htn\tI1.0\n").is_err());
         assert!(Lexicon::parse("htn\tI10\t1.5\n").is_err());
+        assert!(Lexicon::parse("s p stent\tZ955\n").is_err());
     }
 }

@@ -11,7 +11,7 @@
 //!   its window before it; "vs"/"versus" both ways.
 //! - A scope never leaves its sentence (a full stop, `;`, `!`, `?` or a line break ends it), and
 //!   stops at a terminating word ("but", "however", "although", "except", "presents", "reports",
-//!   "now", "has", "positive for", ...). The short history triggers "s/p" and "status post" also stop
+//!   "now", "has", "positive for", "on" as in "h/o DVT on anticoagulation", ...). The short history triggers "s/p" and "status post" also stop
 //!   at a comma, so that "s/p MI, CAD" keeps CAD current.
 //! - Pseudo-triggers ("no change", "not only", "without difficulty", "gram negative") are taken
 //!   first and do nothing.
@@ -142,8 +142,20 @@ const UNCERTAIN_FORWARD: &[&str] = &[
     "presumptive",
 ];
 
-const UNCERTAIN_BACKWARD: &[&str] =
-    &["suspected", "possible", "likely", "not excluded", "cannot be excluded", "is suspected", "is possible"];
+/// Not "likely" after a finding: "sinusitis, likely viral" is certain sinusitis.
+const UNCERTAIN_BACKWARD: &[&str] = &[
+    "suspected",
+    "possible",
+    "not excluded",
+    "cannot be excluded",
+    "is suspected",
+    "is possible",
+    "is likely",
+    "pending",
+    "test pending",
+    "result pending",
+    "results pending",
+];
 
 const UNCERTAIN_BOTH: &[&str] = &["vs", "versus"];
 
@@ -180,6 +192,9 @@ const HISTORY_BACKWARD: &[&str] = &[
     "now resolved",
     "since resolved",
     "in remission",
+    "completed treatment",
+    "treated successfully",
+    "cured",
 ];
 
 const RELATIVES: &[&str] = &[
@@ -254,6 +269,12 @@ const TERMINATE: &[&str] = &[
     "has",
     "positive for",
     "positive",
+    "on",
+    "continued",
+    "continues",
+    "continuing",
+    "ongoing",
+    "still",
 ];
 
 /// The trigger phrases, compiled.
@@ -281,6 +302,13 @@ pub(crate) enum Context {
     Uncertain,
     /// Under a section that holds no diagnoses (allergies).
     Ignored,
+}
+
+impl Hit {
+    /// The words of the trigger.
+    pub fn words(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
 }
 
 impl Triggers {
@@ -321,10 +349,14 @@ impl Triggers {
                 continue;
             }
             let words = tokens[i..].iter().map(|t| t.norm.as_str());
-            let found = self.trie.matches_at(words, |k| {
-                let t = &tokens[i + k];
-                !taken[i + k] && !t.header && t.gap_before != Gap::Sentence
-            });
+            let found = self.trie.matches_at(
+                words,
+                |k| {
+                    let t = &tokens[i + k];
+                    !taken[i + k] && !t.header && t.gap_before != Gap::Sentence
+                },
+                |_| false,
+            );
             match found.last() {
                 Some(&(len, payloads)) => {
                     // A phrase in several tables (e.g. "ruled out" forward and backward) yields a hit per table.
@@ -338,6 +370,37 @@ impl Triggers {
         }
         hits
     }
+}
+
+/// Which words a negation or uncertainty trigger covers (the scope rules of [`context_of`] for
+/// one word at a time, in one pass over the triggers).
+pub(crate) fn negated_words(tokens: &[Token], hits: &[Hit]) -> Vec<bool> {
+    let mut terminator = vec![false; tokens.len()];
+    for hit in hits.iter().filter(|h| h.rule.kind == Kind::Terminate) {
+        terminator[hit.start..hit.end].iter_mut().for_each(|t| *t = true);
+    }
+    let mut covered = vec![false; tokens.len()];
+    for hit in hits.iter().filter(|h| matches!(h.rule.kind, Kind::Negation | Kind::Uncertain)) {
+        let sentence = tokens[hit.start].sentence;
+        let rule = hit.rule;
+        if matches!(rule.direction, Direction::Forward | Direction::Both) {
+            for j in hit.end..tokens.len().min(hit.end + rule.window + 1) {
+                if tokens[j].sentence != sentence || terminator[j] {
+                    break;
+                }
+                covered[j] = true;
+            }
+        }
+        if matches!(rule.direction, Direction::Backward | Direction::Both) {
+            for j in (hit.start.saturating_sub(rule.window + 1)..hit.start).rev() {
+                if tokens[j].sentence != sentence || terminator[j] {
+                    break;
+                }
+                covered[j] = true;
+            }
+        }
+    }
+    covered
 }
 
 /// The context of the finding in words `start..end`.

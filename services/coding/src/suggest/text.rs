@@ -131,15 +131,18 @@ pub(crate) fn split_words(text: &str) -> Vec<(usize, usize)> {
 /// Words after which a full stop is an abbreviation, not the end of a sentence.
 const ABBREVIATIONS: &[&str] = &["vs", "dr", "mr", "mrs", "ms", "pt", "approx", "st", "fig"];
 
-fn gap_between(text: &str, previous: Option<&str>) -> Gap {
+/// What separates a word from the previous one. `previous` is the previous word and
+/// `list_marker` says whether it is a number opening a list item ("1." in "A: 1. HTN").
+fn gap_between(text: &str, previous: Option<&str>, list_marker: bool) -> Gap {
     let mut gap = Gap::Space;
     for (i, c) in text.char_indices() {
         match c {
             '\n' | ';' | '!' | '?' => return Gap::Sentence,
             '.' => {
-                let abbreviation = previous.is_some_and(|w| {
-                    (w.len() == 1 && w.as_bytes()[0].is_ascii_alphabetic()) || ABBREVIATIONS.contains(&w)
-                });
+                let abbreviation = list_marker
+                    || previous.is_some_and(|w| {
+                        (w.len() == 1 && w.as_bytes()[0].is_ascii_alphabetic()) || ABBREVIATIONS.contains(&w)
+                    });
                 let followed_by_space = text[i + 1..].chars().next().is_none_or(char::is_whitespace);
                 if !abbreviation && followed_by_space {
                     return Gap::Sentence;
@@ -156,6 +159,10 @@ fn gap_between(text: &str, previous: Option<&str>) -> Gap {
 fn is_blank_line(gap_text: &str) -> bool {
     gap_text.matches('\n').count() >= 2
 }
+
+/// First words of a sentence about the present: they end a past or family history section.
+const PRESENT: &[&str] =
+    &["pt", "patient", "here", "today", "now", "currently", "presents", "presenting", "she", "he", "c/o", "complains"];
 
 /// Section headers (normalised words) and what they open.
 const HEADERS: &[(&str, Section)] = &[
@@ -222,6 +229,7 @@ const HEADERS: &[(&str, Section)] = &[
     ("imaging", Section::Current),
     ("result", Section::Current),
     ("reason for visit", Section::Current),
+    ("today", Section::Current),
 ];
 
 fn header_section(words: &[&str]) -> Option<Section> {
@@ -244,7 +252,19 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         let raw = &text[start..end];
         let gap_text = &text[previous_end..start];
         let previous = (i > 0).then(|| tokens[i - 1].norm.as_str());
-        let gap_before = if i == 0 { Gap::Sentence } else { gap_between(gap_text, previous) };
+        // A number of one or two digits at the start of a sentence or after a colon opens a list
+        // item: its full stop ends nothing.
+        let list_marker = i > 0
+            && tokens[i - 1].norm.len() <= 2
+            && tokens[i - 1].norm.bytes().all(|b| b.is_ascii_digit())
+            && matches!(tokens[i - 1].gap_before, Gap::Sentence | Gap::Colon);
+        // "2)" opens a list item, even in the middle of a line: "1) obesity 2) snoring, r/o OSA 3) ...".
+        let item_number = raw.len() <= 2 && raw.bytes().all(|b| b.is_ascii_digit()) && text[end..].starts_with(')');
+        let gap_before = match i {
+            0 => Gap::Sentence,
+            _ if item_number => Gap::Sentence,
+            _ => gap_between(gap_text, previous, list_marker),
+        };
         if i > 0 && gap_before == Gap::Sentence {
             sentence += 1;
         }
@@ -275,6 +295,15 @@ fn assign_sections(text: &str, tokens: &mut [Token]) {
         if new_line {
             line = None;
             if is_blank_line(gap_text) {
+                block = Section::Current;
+            }
+        }
+        // Past or family history ends where a sentence turns to the present ("Pt is here for...").
+        if tokens[i].gap_before == Gap::Sentence && PRESENT.contains(&tokens[i].norm.as_str()) {
+            if matches!(line, Some(Section::History | Section::Family)) {
+                line = None;
+            }
+            if matches!(block, Section::History | Section::Family) {
                 block = Section::Current;
             }
         }
@@ -310,9 +339,11 @@ fn header_at(text: &str, tokens: &[Token], i: usize) -> Option<(usize, Section, 
         let words: Vec<&str> = tokens[i..i + len].iter().map(|t| t.norm.as_str()).collect();
         let Some(section) = header_section(&words) else { continue };
         let next_start = tokens.get(i + len).map_or(text.len(), |t| t.start);
-        let after = &text[last.end..next_start];
+        let between = &text[last.end..next_start];
+        let line_ends = between.contains('\n') || i + len == tokens.len();
+        // What follows the header on its own line.
+        let after = between.split('\n').next().unwrap_or_default();
         let colon = after.trim_start().starts_with(':');
-        let line_ends = after.contains('\n') || i + len == tokens.len();
         let line_started = i == 0 || text[tokens[i - 1].end..tokens[i].start].contains('\n');
         if colon {
             let rest_of_line_empty = line_ends && after.trim_start().trim_start_matches(':').trim().is_empty();
@@ -357,6 +388,26 @@ mod tests {
         assert_eq!(sections[1], ("htn".into(), Section::History));
         assert_eq!(sections[2], ("asthma".into(), Section::History));
         assert_eq!(sections[3], ("cough".into(), Section::Current));
+    }
+
+    #[test]
+    fn a_history_section_ends_where_the_note_turns_to_the_present() {
+        let tokens = tokenize("FHx: mother with diabetes. Pt is here for a physical.\nPMH:\n- asthma\nToday: cough");
+        let find = |w: &str| tokens.iter().find(|t| t.norm == w).unwrap().section;
+        assert_eq!(find("diabete"), Section::Family);
+        assert_eq!(find("physical"), Section::Current);
+        assert_eq!(find("asthma"), Section::History);
+        assert_eq!(find("cough"), Section::Current);
+    }
+
+    #[test]
+    fn a_list_number_does_not_end_a_sentence_and_a_numbered_item_starts_one() {
+        let tokens = tokenize("A: 1. HTN 2. DM");
+        let sentences: Vec<u32> = tokens.iter().map(|t| t.sentence).collect();
+        assert_eq!(sentences, [0, 0, 0, 0, 1]);
+        let tokens = tokenize("1) snoring, r/o OSA 2) GERD");
+        let sentences: Vec<u32> = tokens.iter().map(|t| t.sentence).collect();
+        assert_eq!(sentences, [0, 0, 0, 0, 1, 1]);
     }
 
     #[test]
