@@ -910,6 +910,23 @@ mod tests {
     }
 
     #[test]
+    fn a_code_is_judged_by_the_version_in_force_on_the_date_of_service() {
+        // T78.07XA (anaphylaxis due to milk) was deleted from FY2026; E11.A was added in it
+        let mut e = encounter();
+        e.diagnosis_codes = vec!["T78.07XA".into()];
+        e.service_date = "2025-06-01".into();
+        assert!(matches!(code(&e), Outcome::Coded(_)), "valid in FY2025");
+        e.service_date = "2026-03-02".into();
+        let o = code(&e);
+        assert_eq!(rules(&o), vec![("CODING-ICD-NOT-IN-FORCE".into(), "diagnosis_codes[0]".into())]);
+        assert!(message(&o, "CODING-ICD-NOT-IN-FORCE").contains("it is in FY2025"));
+        e.diagnosis_codes = vec!["E11.A".into()];
+        assert!(matches!(code(&e), Outcome::Coded(_)), "valid in FY2026");
+        e.service_date = "2025-06-01".into();
+        assert_eq!(rules(&code(&e)), vec![("CODING-ICD-NOT-IN-FORCE".into(), "diagnosis_codes[0]".into())]);
+    }
+
+    #[test]
     fn a_date_after_every_loaded_version_is_judged_by_the_nearest_with_a_warning_or_an_error() {
         let mut e = encounter();
         e.service_date = "2026-11-20".into();
