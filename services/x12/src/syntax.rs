@@ -3,6 +3,8 @@
 //! Reading is zero-copy: a [`Segment`] borrows from the input. [`parse_interchanges`] walks the whole
 //! input once to find the envelopes and check their counts and control numbers; each
 //! [`TransactionSet`] then hands its body to a typed reader through [`TransactionSet::segments`].
+//! [`parse_interchanges_with`] does both in one walk, handing the bodies to a [`BodyReader`] as it
+//! goes.
 
 use crate::error::{Finding, Position, Result, X12Error};
 use crate::value;
@@ -308,7 +310,7 @@ impl<'a> Segments<'a> {
         }
         let id_len = seg.as_bytes().iter().position(|&b| b == self.delims.element).unwrap_or(seg.len());
         let id = &seg[..id_len];
-        if !(2..=3).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        if !is_segment_id(id) {
             return Some(Err(X12Error::Syntax {
                 pos,
                 msg: "bad segment identifier (expected 2 or 3 upper-case letters or digits)".into(),
@@ -328,7 +330,7 @@ fn zero_bytes(x: u64) -> u64 {
 /// Scans one segment from `start`, eight bytes at a time: returns where its identifier ends (the first
 /// element separator, relative to `start`), how many element separators it has (their offsets from the
 /// first one go into `seps`) and where its terminator is.
-#[inline]
+#[inline(always)]
 fn scan_segment(
     bytes: &[u8],
     start: usize,
@@ -387,7 +389,18 @@ impl<'a> Segments<'a> {
     /// Gives the same segments, positions and errors as the iterator, faster: each segment is
     /// scanned once for its element separators and terminator, and built in place rather than
     /// returned by value.
-    pub fn try_for_each_segment<F: FnMut(&Segment<'a>) -> Result<()>>(&mut self, mut f: F) -> Result<()> {
+    pub fn try_for_each_segment<F: FnMut(&Segment<'a>) -> Result<()>>(&mut self, f: F) -> Result<()> {
+        self.walk::<false, F>(f)
+    }
+
+    /// [`Segments::try_for_each_segment`] that stops, without reading it, at the first segment that
+    /// starts with an envelope id (what [`Segments::skip_to_envelope`] stops at).
+    fn read_to_envelope<F: FnMut(&Segment<'a>) -> Result<()>>(&mut self, f: F) -> Result<()> {
+        self.walk::<true, F>(f)
+    }
+
+    #[inline(always)]
+    fn walk<const STOP_AT_ENVELOPE: bool, F: FnMut(&Segment<'a>) -> Result<()>>(&mut self, mut f: F) -> Result<()> {
         let delims = self.delims;
         let input = self.input;
         let bytes = input.as_bytes();
@@ -405,6 +418,9 @@ impl<'a> Segments<'a> {
                 self.at += 1;
             }
             if self.at >= bytes.len() {
+                return Ok(());
+            }
+            if STOP_AT_ENVELOPE && is_envelope_id(&bytes[self.at..], delims.element) {
                 return Ok(());
             }
             let start = self.at;
@@ -435,7 +451,7 @@ impl<'a> Segments<'a> {
             }
             let id_len = id_len.unwrap_or(text.len()).min(text.len());
             let id = &text[..id_len];
-            if !(2..=3).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+            if !is_segment_id(id) {
                 return Err(X12Error::Syntax {
                     pos,
                     msg: "bad segment identifier (expected 2 or 3 upper-case letters or digits)".into(),
@@ -460,6 +476,18 @@ impl<'a> Iterator for Segments<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let delims = self.delims;
         self.next_raw().map(|r| r.and_then(|(id, body, pos)| Segment::tokenize(id, body, &delims, pos)))
+    }
+}
+
+/// True when `id` is 2 or 3 upper-case letters or digits. Checked for every segment, so without
+/// a loop or short-circuit branches.
+#[inline(always)]
+fn is_segment_id(id: &str) -> bool {
+    let ok = |b: u8| b.is_ascii_uppercase() | b.is_ascii_digit();
+    match *id.as_bytes() {
+        [a, b] => ok(a) & ok(b),
+        [a, b, c] => ok(a) & ok(b) & ok(c),
+        _ => false,
     }
 }
 
@@ -709,6 +737,43 @@ fn parse_gs(seg: &Segment<'_>, findings: &mut Vec<Finding>) -> Result<GroupHeade
 /// counts (IEA01, GE01, SE01) and control numbers (IEA02, GE02, SE02). Count and control-number
 /// mismatches are findings; anything that leaves the structure unreadable is an error.
 pub fn parse_interchanges(input: &[u8]) -> Result<X12File<'_>> {
+    parse_interchanges_with(input, &mut SkipBodies)
+}
+
+/// A typed reader that is given the body segments of the transaction sets it wants while
+/// [`parse_interchanges_with`] walks the envelopes, so that the file is scanned once instead of twice
+/// (once for the envelopes, once more for each body).
+pub trait BodyReader<'a> {
+    /// Called at each ST with its ST01 and the interchange's delimiters; true to be given that
+    /// transaction set's body.
+    fn start(&mut self, id: &'a str, delims: &Delimiters) -> bool;
+    /// The next segment of the body of a transaction set that [`BodyReader::start`] took.
+    fn segment(&mut self, seg: &Segment<'a>) -> Result<()>;
+    /// The SE of a transaction set that [`BodyReader::start`] took has been read.
+    fn end(&mut self, ts: &TransactionSet<'a>) -> Result<()>;
+}
+
+/// The [`BodyReader`] of [`parse_interchanges`]: takes no body.
+struct SkipBodies;
+
+impl<'a> BodyReader<'a> for SkipBodies {
+    fn start(&mut self, _: &'a str, _: &Delimiters) -> bool {
+        false
+    }
+    fn segment(&mut self, _: &Segment<'a>) -> Result<()> {
+        Ok(())
+    }
+    fn end(&mut self, _: &TransactionSet<'a>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// [`parse_interchanges`], giving `reader` the body segments of the transaction sets it takes, in
+/// file order, as [`TransactionSet::segments`] would give them. The first error, of the envelopes,
+/// of a body segment or of `reader`, stops the walk; so when a file has several errors, the one
+/// returned can differ from the one of [`parse_interchanges`] followed by reading each body (which
+/// reports envelope errors anywhere in the file first).
+pub fn parse_interchanges_with<'a>(input: &'a [u8], reader: &mut impl BodyReader<'a>) -> Result<X12File<'a>> {
     let text = match std::str::from_utf8(input) {
         Ok(t) => t,
         Err(e) => {
@@ -730,7 +795,7 @@ pub fn parse_interchanges(input: &[u8]) -> Result<X12File<'_>> {
         if at >= text.len() {
             break;
         }
-        let (ic, next_at, next_index) = parse_one_interchange(text, at, seg_index, &mut findings)?;
+        let (ic, next_at, next_index) = parse_one_interchange(text, at, seg_index, &mut findings, reader)?;
         interchanges.push(ic);
         at = next_at;
         seg_index = next_index;
@@ -759,6 +824,7 @@ fn parse_one_interchange<'a>(
     start: usize,
     first_index: usize,
     findings: &mut Vec<Finding>,
+    reader: &mut impl BodyReader<'a>,
 ) -> Result<(Interchange<'a>, usize, usize)> {
     let rest = &text[start..];
     let (delims, isa_len, warn) = read_isa_delimiters(rest, start)?;
@@ -776,9 +842,15 @@ fn parse_one_interchange<'a>(
     let mut groups: Vec<FunctionalGroup<'a>> = Vec::new();
     let mut group: Option<(FunctionalGroup<'a>, &'a str)> = None;
     let mut open_st: Option<OpenSt<'a>> = None;
+    // Whether `reader` takes the body of the open transaction set.
+    let mut reading = false;
     loop {
         if open_st.is_some() {
-            segs.skip_to_envelope();
+            if reading {
+                segs.read_to_envelope(|seg| reader.segment(seg))?;
+            } else {
+                segs.skip_to_envelope();
+            }
         }
         let raw = match segs.next_raw() {
             None => {
@@ -810,14 +882,16 @@ fn parse_one_interchange<'a>(
                     });
                 }
                 let body_start = start + isa_len + segs.at;
+                let id = seg.required(1)?;
                 open_st = Some(OpenSt {
                     pos,
-                    id: seg.required(1)?,
+                    id,
                     control: seg.required(2)?,
                     implementation: seg.opt(3),
                     body_start,
                     first_body: pos.segment + 1,
                 });
+                reading = reader.start(id, &delims);
             }
             "SE" => {
                 let Some(OpenSt {
@@ -859,6 +933,10 @@ fn parse_one_interchange<'a>(
                     first_body_index: first_body,
                     delims,
                 };
+                if reading {
+                    reading = false;
+                    reader.end(&ts)?;
+                }
                 group.as_mut().expect("ST checked a group is open").0.transactions.push(ts);
             }
             "GE" => {

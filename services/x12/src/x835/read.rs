@@ -4,7 +4,9 @@
 use super::balance;
 use super::model::*;
 use crate::error::{Finding, Position, Result, X12Error};
-use crate::syntax::{Segment, TransactionSet, parse_interchanges};
+use crate::syntax::{
+    BodyReader, Delimiters, Segment, TransactionSet, X12File, parse_interchanges, parse_interchanges_with,
+};
 use crate::value;
 use compact_str::CompactString as Str;
 use rust_decimal::Decimal;
@@ -36,7 +38,77 @@ pub mod codes {
 /// [`Document835::findings`]. A missing BPR, TRN, N1*PR or N1*PE, a required element that is empty
 /// or a value that cannot be read as its type stops reading with an error that gives the position.
 pub fn parse_835(input: &[u8]) -> Result<Document835> {
+    // One pass over the file when it reads cleanly; when it does not, the two-pass reading decides
+    // the error, so that envelope errors anywhere in the file come before errors in a body.
+    read_in_one_pass(input).or_else(|_| read_in_two_passes(input))
+}
+
+/// [`parse_835`] in one pass: the 835 bodies are read while the envelopes are walked.
+pub(super) fn read_in_one_pass(input: &[u8]) -> Result<Document835> {
+    let mut bodies = Bodies::default();
+    let file = parse_interchanges_with(input, &mut bodies)?;
+    let mut read = bodies.read.into_iter();
+    assemble(file, |_, (interchange, group), _, findings| {
+        let (mut remittance, body_findings) = read.next().ok_or_else(|| X12Error::Envelope {
+            pos: Position { segment: 0, offset: 0 },
+            msg: "an 835 body was not read".into(),
+        })?;
+        remittance.interchange_control_number = interchange;
+        remittance.group_control_number = group;
+        findings.extend(body_findings);
+        Ok(remittance)
+    })
+}
+
+/// [`parse_835`] in two passes: the envelopes of the whole file, then each 835 body.
+pub(super) fn read_in_two_passes(input: &[u8]) -> Result<Document835> {
     let file = parse_interchanges(input)?;
+    assemble(file, |ts, control, component, findings| {
+        let mut r = Reader::new(component);
+        ts.segments().try_for_each_segment(|seg| r.segment(seg))?;
+        let (remittance, body_findings) = r.finish(ts, control)?;
+        findings.extend(body_findings);
+        Ok(remittance)
+    })
+}
+
+/// The [`BodyReader`] of [`read_in_one_pass`]: reads each 835 body as the envelope walk gives it.
+#[derive(Default)]
+struct Bodies {
+    open: Option<Reader>,
+    /// The 835s read, in file order, with their findings.
+    read: Vec<(Remittance, Vec<Finding>)>,
+}
+
+impl<'a> BodyReader<'a> for Bodies {
+    fn start(&mut self, id: &'a str, delims: &Delimiters) -> bool {
+        let is_835 = id == "835";
+        self.open = is_835.then(|| Reader::new(delims.component));
+        is_835
+    }
+
+    fn segment(&mut self, seg: &Segment<'a>) -> Result<()> {
+        match self.open.as_mut() {
+            Some(r) => r.segment(seg),
+            None => Ok(()),
+        }
+    }
+
+    fn end(&mut self, ts: &TransactionSet<'a>) -> Result<()> {
+        if let Some(r) = self.open.take() {
+            // The control numbers are filled in by `read_in_one_pass`.
+            self.read.push(r.finish(ts, (0, 0))?);
+        }
+        Ok(())
+    }
+}
+
+/// The document of a file whose envelopes are read: `read` reads the 835 transaction set it is given
+/// (with ISA13 and GS06, the component separator, and the findings to add to).
+fn assemble(
+    file: X12File<'_>,
+    mut read: impl FnMut(&TransactionSet<'_>, (u32, u32), u8, &mut Vec<Finding>) -> Result<Remittance>,
+) -> Result<Document835> {
     let mut findings = file.findings;
     let mut remittances = Vec::new();
     let mut first_other: Option<Position> = None;
@@ -61,8 +133,7 @@ pub fn parse_835(input: &[u8]) -> Result<Document835> {
                     continue;
                 }
                 let control = (ic.header.control_number, g.header.control_number);
-                let r = read_remittance(ts, control, ic.delimiters.component, &mut findings)?;
-                remittances.push(r);
+                remittances.push(read(ts, control, ic.delimiters.component, &mut findings)?);
             }
         }
     }
@@ -170,8 +241,9 @@ impl LineLists {
 const DATE_CACHE_BITS: u32 = 9;
 
 /// The state of one transaction set being read.
-struct Reader<'f> {
-    findings: &'f mut Vec<Finding>,
+struct Reader {
+    /// Findings about the transaction set, in the order found.
+    findings: Vec<Finding>,
     state: Loop,
     payment: Option<(Payment, Position)>,
     trace: Option<Trace>,
@@ -200,67 +272,71 @@ struct Reader<'f> {
     dates: Box<[Option<(u64, chrono::NaiveDate)>; 1 << DATE_CACHE_BITS]>,
 }
 
-/// Reads one 835 transaction set; `control` is (ISA13, GS06).
-fn read_remittance(
-    ts: &TransactionSet<'_>,
-    (interchange_control_number, group_control_number): (u32, u32),
-    component: u8,
-    findings: &mut Vec<Finding>,
-) -> Result<Remittance> {
-    let mut r = Reader {
-        findings,
-        state: Loop::Header,
-        payment: None,
-        trace: None,
-        currency: None,
-        receiver_id: None,
-        version_id: None,
-        production_date: None,
-        payer: None,
-        payee: None,
-        groups: Vec::new(),
-        provider_adjustments: Vec::new(),
-        group_claims: Vec::new(),
-        claim: None,
-        claim_lists: ClaimLists::default(),
-        line: None,
-        line_lists: LineLists::default(),
-        claims_seen: 0,
-        component,
-        dates: Box::new([None; 1 << DATE_CACHE_BITS]),
-    };
-    ts.segments().try_for_each_segment(|seg| r.segment(seg))?;
-    r.close_group();
+impl Reader {
+    fn new(component: u8) -> Self {
+        Reader {
+            findings: Vec::new(),
+            state: Loop::Header,
+            payment: None,
+            trace: None,
+            currency: None,
+            receiver_id: None,
+            version_id: None,
+            production_date: None,
+            payer: None,
+            payee: None,
+            groups: Vec::new(),
+            provider_adjustments: Vec::new(),
+            group_claims: Vec::new(),
+            claim: None,
+            claim_lists: ClaimLists::default(),
+            line: None,
+            line_lists: LineLists::default(),
+            claims_seen: 0,
+            component,
+            dates: Box::new([None; 1 << DATE_CACHE_BITS]),
+        }
+    }
 
-    let missing = |segment: &'static str, context: &str| X12Error::MissingSegment {
-        pos: ts.position,
-        segment,
-        context: format!("{context} in the 835 transaction set that starts here"),
-    };
-    let Some((payment, bpr_pos)) = r.payment else { return Err(missing("BPR", "(financial information)")) };
-    let Some(trace) = r.trace else { return Err(missing("TRN", "(reassociation trace number)")) };
-    let Some(payer) = r.payer else { return Err(missing("N1", "N1*PR (loop 1000A, payer)")) };
-    let Some(payee) = r.payee else { return Err(missing("N1", "N1*PE (loop 1000B, payee)")) };
-    let remittance = Remittance {
-        interchange_control_number,
-        group_control_number,
-        control_number: ts.control_number.into(),
-        payment,
-        trace,
-        currency: r.currency,
-        receiver_id: r.receiver_id,
-        version_id: r.version_id,
-        production_date: r.production_date,
-        payer,
-        payee,
-        claim_groups: r.groups,
-        provider_adjustments: r.provider_adjustments,
-    };
-    r.findings.extend(balance::check_transaction(&remittance, Some(bpr_pos)));
-    Ok(remittance)
+    /// The remittance of the transaction set `ts` once all its segments are read, and the findings
+    /// about it; `control` is (ISA13, GS06).
+    fn finish(
+        mut self,
+        ts: &TransactionSet<'_>,
+        (interchange_control_number, group_control_number): (u32, u32),
+    ) -> Result<(Remittance, Vec<Finding>)> {
+        self.close_group();
+        let missing = |segment: &'static str, context: &str| X12Error::MissingSegment {
+            pos: ts.position,
+            segment,
+            context: format!("{context} in the 835 transaction set that starts here"),
+        };
+        let Some((payment, bpr_pos)) = self.payment else { return Err(missing("BPR", "(financial information)")) };
+        let Some(trace) = self.trace else { return Err(missing("TRN", "(reassociation trace number)")) };
+        let Some(payer) = self.payer else { return Err(missing("N1", "N1*PR (loop 1000A, payer)")) };
+        let Some(payee) = self.payee else { return Err(missing("N1", "N1*PE (loop 1000B, payee)")) };
+        let remittance = Remittance {
+            interchange_control_number,
+            group_control_number,
+            control_number: ts.control_number.into(),
+            payment,
+            trace,
+            currency: self.currency,
+            receiver_id: self.receiver_id,
+            version_id: self.version_id,
+            production_date: self.production_date,
+            payer,
+            payee,
+            claim_groups: self.groups,
+            provider_adjustments: self.provider_adjustments,
+        };
+        let mut findings = self.findings;
+        findings.extend(balance::check_transaction(&remittance, Some(bpr_pos)));
+        Ok((remittance, findings))
+    }
 }
 
-impl Reader<'_> {
+impl Reader {
     #[cold]
     fn unexpected(&mut self, seg: &Segment<'_>, what: &str) {
         self.findings.push(Finding::warning(
@@ -478,7 +554,7 @@ impl Reader<'_> {
             },
             "TS3" => match state {
                 Loop::Group if self.groups.last().is_some_and(|g| g.summary.is_none()) => {
-                    let summary = read_ts3(seg, self.findings)?;
+                    let summary = read_ts3(seg, &mut self.findings)?;
                     if let Some(g) = self.groups.last_mut() {
                         g.summary = Some(Box::new(summary));
                     }
@@ -501,7 +577,7 @@ impl Reader<'_> {
             // The header and the 1000 loops.
             "BPR" => match state {
                 Loop::Header if self.payment.is_none() => {
-                    self.payment = Some((read_bpr(seg, self.findings)?, seg.position()))
+                    self.payment = Some((read_bpr(seg, &mut self.findings)?, seg.position()))
                 }
                 _ => self.unexpected(seg, ""),
             },

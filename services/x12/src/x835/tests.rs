@@ -304,6 +304,48 @@ fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
+/// Where reading in one pass gives a document, reading in two passes gives the same one.
+fn one_pass_agrees(input: &[u8]) -> Result<(), TestCaseError> {
+    if let Ok(doc) = read::read_in_one_pass(input) {
+        prop_assert_eq!(Ok(doc), read::read_in_two_passes(input));
+    }
+    Ok(())
+}
+
+#[test]
+fn one_pass_and_two_pass_readings_agree_on_every_fixture() {
+    let mut dirs = vec![std::path::PathBuf::from(format!("{}/tests/fixtures/835", env!("CARGO_MANIFEST_DIR")))];
+    let mut read_in_one_pass = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("fixture dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let input = std::fs::read(&path).expect("read");
+            one_pass_agrees(&input).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            read_in_one_pass += usize::from(read::read_in_one_pass(&input).is_ok());
+        }
+    }
+    assert!(read_in_one_pass >= 15, "{read_in_one_pass}");
+    one_pass_agrees(BALANCED.as_bytes()).expect("balanced sample");
+}
+
+#[test]
+fn one_pass_reads_other_transactions_and_several_groups_like_two_passes() {
+    let other = "ST*999*0002~AK1*HC*1*005010X222A1~AK9*A*1*1*1~SE*4*0002~";
+    let two_groups = BALANCED.replace(
+        "GE*1*7~IEA*1*000000007~",
+        &format!("GE*1*7~GS*FA*PAYER*PROVIDER*20240102*1230*8*X*005010X231A1~{other}GE*1*8~IEA*2*000000007~"),
+    );
+    let mixed = BALANCED.replace("ST*835*0001~", &format!("{other}ST*835*0001~")).replace("GE*1*7", "GE*2*7");
+    for text in [two_groups.as_str(), mixed.as_str(), &format!("{BALANCED}\n{BALANCED}")] {
+        let doc = read::read_in_one_pass(text.as_bytes()).expect("reads in one pass");
+        assert_eq!(Ok(doc), read::read_in_two_passes(text.as_bytes()));
+    }
+}
+
 #[test]
 fn the_writer_refuses_values_it_cannot_send() {
     let (isa, gs) = sample_headers(1);
@@ -444,6 +486,21 @@ proptest! {
             // Left to parse_cents: only long values or more than two decimals.
             prop_assert!(v.len() > 15 || v.split('.').nth(1).is_some_and(|f| f.len() > 2));
         }
+    }
+
+    /// Damaged 835s read in one pass, when they read, as in two.
+    #[test]
+    fn one_pass_agrees_with_two_passes_on_damaged_input(
+        seed in 0u64..1000,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), 0usize..10), 0..6),
+    ) {
+        let text = sample_835(6, seed).expect("writes");
+        let mut bytes = text.into_bytes();
+        for (at, what) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = [b'*', b':', b'~', b'^', b'X', b'9', b'.', b'-', b'S', b'E'][what];
+        }
+        one_pass_agrees(&bytes)?;
     }
 
     /// Damaged 835s: any result but a panic, and no patient data in errors or findings.
