@@ -266,6 +266,12 @@ struct Reader {
     line: Option<(Position, usize)>,
     line_lists: LineLists,
     claims_seen: usize,
+    /// The sums the balancing checks need, kept as the amounts are read rather than summed again at
+    /// each close: the open line's CAS amounts; the open claim's claim and line CAS amounts; the
+    /// CLP04 of the claims closed.
+    line_adjusted: i128,
+    claim_adjusted: i128,
+    paid: i128,
     /// The interchange's component separator.
     component: u8,
     /// Dates read, keyed by their eight bytes.
@@ -293,6 +299,9 @@ impl Reader {
             line: None,
             line_lists: LineLists::default(),
             claims_seen: 0,
+            line_adjusted: 0,
+            claim_adjusted: 0,
+            paid: 0,
             component,
             dates: Box::new([None; 1 << DATE_CACHE_BITS]),
         }
@@ -331,7 +340,7 @@ impl Reader {
             provider_adjustments: self.provider_adjustments,
         };
         let mut findings = self.findings;
-        findings.extend(balance::check_transaction(&remittance, Some(bpr_pos)));
+        findings.extend(balance::check_transaction_sum(&remittance, self.paid, Some(bpr_pos)));
         Ok((remittance, findings))
     }
 }
@@ -381,20 +390,24 @@ impl Reader {
 
     /// Closes the open service line: moves its lists in and checks its balance.
     fn close_line(&mut self) {
+        let adjusted = std::mem::take(&mut self.line_adjusted);
         let Some((pos, line_no)) = self.line.take() else { return };
         let claim_no = self.claim.map_or(0, |c| c.1);
         let Some(line) = self.claim_lists.lines.last_mut() else { return };
         self.line_lists.move_into(line);
-        self.findings.extend(balance::check_line(line, claim_no, line_no, Some(pos)));
+        self.claim_adjusted += adjusted;
+        self.findings.extend(balance::check_line_sum(line, adjusted, claim_no, line_no, Some(pos)));
     }
 
     /// Closes the open claim (and its open line): moves its lists in and checks its balance.
     fn close_claim(&mut self) {
         self.close_line();
+        let adjusted = std::mem::take(&mut self.claim_adjusted);
         let Some((pos, claim_no)) = self.claim.take() else { return };
         if let Some(claim) = self.group_claims.last_mut() {
             self.claim_lists.move_into(claim);
-            self.findings.extend(balance::check_claim(claim, claim_no, Some(pos)));
+            self.paid += claim.paid as i128;
+            self.findings.extend(balance::check_claim_sum(claim, adjusted, claim_no, Some(pos)));
         }
     }
 
@@ -452,8 +465,8 @@ impl Reader {
                 _ => self.unexpected(seg, ""),
             },
             "CAS" => match state {
-                Loop::Line => read_cas(seg, &mut self.line_lists.adjustments)?,
-                Loop::Claim => read_cas(seg, &mut self.claim_lists.adjustments)?,
+                Loop::Line => self.line_adjusted += read_cas(seg, &mut self.line_lists.adjustments)?,
+                Loop::Claim => self.claim_adjusted += read_cas(seg, &mut self.claim_lists.adjustments)?,
                 _ => self.unexpected(seg, ""),
             },
             "REF" => match state {
@@ -893,20 +906,25 @@ fn read_lx(seg: &Segment<'_>) -> Result<u32> {
     v.parse::<u32>().map_err(|_| seg.error(1, "is not a whole number of at most 9 digits"))
 }
 
-/// Flattens a CAS segment's up to six reason/amount/quantity triples.
-fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<()> {
+/// Flattens a CAS segment's up to six reason/amount/quantity triples; returns the sum of their amounts.
+fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<i128> {
     let group = Str::from(seg.req(1)?);
     seg.req(2)?;
     let last = seg.len().min(19);
+    let mut sum = 0;
     let mut r = 2;
     while r <= last {
         match seg.opt(r) {
-            Some(reason) => out.push(Adjustment {
-                group: group.clone(),
-                reason: reason.into(),
-                amount: seg.cents(r + 1)?,
-                quantity: opt_decimal(seg, r + 2)?,
-            }),
+            Some(reason) => {
+                let amount = seg.cents(r + 1)?;
+                sum += amount as i128;
+                out.push(Adjustment {
+                    group: group.clone(),
+                    reason: reason.into(),
+                    amount,
+                    quantity: opt_decimal(seg, r + 2)?,
+                });
+            }
             None if seg.opt(r + 1).is_some() || seg.opt(r + 2).is_some() => {
                 return Err(seg.error(r, "is required when an adjustment amount or quantity follows it"));
             }
@@ -914,7 +932,7 @@ fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<()> {
         }
         r += 3;
     }
-    Ok(())
+    Ok(sum)
 }
 
 /// Reads a CLP onto the end of `claims` (built in place: a claim is large).

@@ -304,9 +304,13 @@ fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
-/// Where reading in one pass gives a document, reading in two passes gives the same one.
+/// Where reading in one pass gives a document, reading in two passes gives the same one, and its
+/// balancing findings (sums the reader keeps as it reads) are those of [`balance_findings`].
 fn one_pass_agrees(input: &[u8]) -> Result<(), TestCaseError> {
     if let Ok(doc) = read::read_in_one_pass(input) {
+        let balancing: Vec<_> = doc.findings.iter().map(|f| f.code).filter(|c| c.starts_with("balance.")).collect();
+        let expected: Vec<_> = doc.remittances.iter().flat_map(balance_findings).map(|f| f.code).collect();
+        prop_assert_eq!(balancing, expected);
         prop_assert_eq!(Ok(doc), read::read_in_two_passes(input));
     }
     Ok(())
