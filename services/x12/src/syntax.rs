@@ -66,8 +66,9 @@ impl Delimiters {
 #[derive(Clone, Copy)]
 pub struct Segment<'a> {
     id: &'a str,
-    body: &'a str,
-    /// Offsets in `body` of each element separator; element `i` starts after `seps[i - 1]`.
+    /// The whole segment, id included, without its terminator.
+    text: &'a str,
+    /// Offsets in `text` of each element separator; element `i` starts after `seps[i - 1]`.
     seps: [u16; MAX_ELEMENTS],
     count: u8,
     component: u8,
@@ -83,19 +84,21 @@ impl std::fmt::Debug for Segment<'_> {
 }
 
 impl<'a> Segment<'a> {
-    fn tokenize(id: &'a str, body: &'a str, delims: &Delimiters, pos: Position) -> Result<Self> {
+    /// The segment `text` (no terminator) whose id is `id`, the first `id.len()` bytes of `text`.
+    fn tokenize(id: &'a str, text: &'a str, delims: &Delimiters, pos: Position) -> Result<Self> {
         let mut seps = [0u16; MAX_ELEMENTS];
         let mut count = 0usize;
-        for at in memchr::memchr_iter(delims.element, body.as_bytes()) {
+        let body = text.as_bytes().get(id.len()..).unwrap_or_default();
+        for at in memchr::memchr_iter(delims.element, body) {
             if count == MAX_ELEMENTS {
                 return Err(X12Error::Syntax { pos, msg: format!("{id} has more than {MAX_ELEMENTS} elements") });
             }
-            seps[count] = at as u16;
+            seps[count] = (id.len() + at) as u16;
             count += 1;
         }
         Ok(Segment {
             id,
-            body,
+            text,
             seps,
             count: count as u8,
             component: delims.component,
@@ -134,8 +137,8 @@ impl<'a> Segment<'a> {
             return "";
         }
         let start = self.seps[i - 1] as usize + 1;
-        let end = if i < count { self.seps[i] as usize } else { self.body.len() };
-        &self.body[start..end]
+        let end = if i < count { self.seps[i] as usize } else { self.text.len() };
+        &self.text[start..end]
     }
 
     /// Component `j` (1-based) of composite element `i`, or `""`.
@@ -280,7 +283,7 @@ impl<'a> Segments<'a> {
         }
     }
 
-    /// Finds the next segment's id and body without splitting its elements.
+    /// Finds the next segment's id and text (id included) without splitting its elements.
     fn next_raw(&mut self) -> Option<Result<(&'a str, &'a str, Position)>> {
         let bytes = self.input.as_bytes();
         while self.at < bytes.len() && matches!(bytes[self.at], b'\r' | b'\n' | b' ' | b'\t') {
@@ -316,7 +319,7 @@ impl<'a> Segments<'a> {
                 msg: "bad segment identifier (expected 2 or 3 upper-case letters or digits)".into(),
             }));
         }
-        Some(Ok((id, &seg[id_len..], pos)))
+        Some(Ok((id, seg, pos)))
     }
 }
 
@@ -327,9 +330,8 @@ fn zero_bytes(x: u64) -> u64 {
     !(((x & !HI).wrapping_add(!HI)) | x) & HI
 }
 
-/// Scans one segment from `start`, eight bytes at a time: returns where its identifier ends (the first
-/// element separator, relative to `start`), how many element separators it has (their offsets from the
-/// first one go into `seps`) and where its terminator is.
+/// Scans one segment from `start`, eight bytes at a time: returns how many element separators it has
+/// (their offsets from `start` go into `seps`, as far as there is room) and where its terminator is.
 #[inline(always)]
 fn scan_segment(
     bytes: &[u8],
@@ -337,16 +339,14 @@ fn scan_segment(
     element: u8,
     terminator: u8,
     seps: &mut [u16; MAX_ELEMENTS],
-) -> (Option<usize>, usize, Option<usize>) {
+) -> (usize, Option<usize>) {
     const LO: u64 = 0x0101_0101_0101_0101;
     let rest = bytes.get(start..).unwrap_or_default();
     let (e, t) = (LO * element as u64, LO * terminator as u64);
-    let mut id_len: Option<usize> = None;
     let mut count = 0usize;
     let mut record = |i: usize| {
-        let id_end = *id_len.get_or_insert(i);
         if let Some(slot) = seps.get_mut(count) {
-            *slot = (i - id_end) as u16;
+            *slot = i as u16;
         }
         count += 1;
     };
@@ -364,7 +364,7 @@ fn scan_segment(
                 record(base + (seps_here.trailing_zeros() / 8) as usize);
                 seps_here &= seps_here - 1;
             }
-            return (id_len, count, Some(start + base + k));
+            return (count, Some(start + base + k));
         }
         while seps_here != 0 {
             record(base + (seps_here.trailing_zeros() / 8) as usize);
@@ -374,13 +374,13 @@ fn scan_segment(
     }
     for (i, &b) in chunks.remainder().iter().enumerate() {
         if b == terminator {
-            return (id_len, count, Some(start + base + i));
+            return (count, Some(start + base + i));
         }
         if b == element {
             record(base + i);
         }
     }
-    (id_len, count, None)
+    (count, None)
 }
 
 impl<'a> Segments<'a> {
@@ -406,7 +406,7 @@ impl<'a> Segments<'a> {
         let bytes = input.as_bytes();
         let mut seg = Segment {
             id: "",
-            body: "",
+            text: "",
             seps: [0u16; MAX_ELEMENTS],
             count: 0,
             component: delims.component,
@@ -425,8 +425,7 @@ impl<'a> Segments<'a> {
             }
             let start = self.at;
             let pos = Position { segment: self.next_index, offset: self.base + start };
-            let (mut id_len, mut count, end) =
-                scan_segment(bytes, start, delims.element, delims.segment, &mut seg.seps);
+            let (mut count, end) = scan_segment(bytes, start, delims.element, delims.segment, &mut seg.seps);
             let Some(end) = end else {
                 self.at = bytes.len();
                 return Err(X12Error::Truncated(format!("{pos}: the last segment has no segment terminator")));
@@ -441,15 +440,13 @@ impl<'a> Segments<'a> {
                 if delims.element == b'\r' {
                     // The CR taken off was counted as an element separator.
                     count = count.saturating_sub(1);
-                    if id_len == Some(text.len()) {
-                        id_len = None;
-                    }
                 }
             }
             if text.len() > MAX_SEGMENT_LEN {
                 return Err(X12Error::Syntax { pos, msg: format!("segment is longer than {MAX_SEGMENT_LEN} bytes") });
             }
-            let id_len = id_len.unwrap_or(text.len()).min(text.len());
+            // The id ends at the first element separator.
+            let id_len = if count == 0 { text.len() } else { (seg.seps[0] as usize).min(text.len()) };
             let id = &text[..id_len];
             if !is_segment_id(id) {
                 return Err(X12Error::Syntax {
@@ -461,7 +458,7 @@ impl<'a> Segments<'a> {
                 return Err(X12Error::Syntax { pos, msg: format!("{id} has more than {MAX_ELEMENTS} elements") });
             }
             seg.id = id;
-            seg.body = &text[id_len..];
+            seg.text = text;
             seg.count = count as u8;
             seg.pos = pos;
             f(&seg)?;
@@ -475,7 +472,7 @@ impl<'a> Iterator for Segments<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let delims = self.delims;
-        self.next_raw().map(|r| r.and_then(|(id, body, pos)| Segment::tokenize(id, body, &delims, pos)))
+        self.next_raw().map(|r| r.and_then(|(id, text, pos)| Segment::tokenize(id, text, &delims, pos)))
     }
 }
 
@@ -830,8 +827,7 @@ fn parse_one_interchange<'a>(
     let (delims, isa_len, warn) = read_isa_delimiters(rest, start)?;
     findings.extend(warn);
     let isa_pos = Position { segment: first_index, offset: start };
-    let isa_body = &rest[3..isa_len - 1];
-    let isa_seg = Segment::tokenize("ISA", isa_body, &delims, isa_pos)?;
+    let isa_seg = Segment::tokenize("ISA", &rest[..isa_len - 1], &delims, isa_pos)?;
     if isa_seg.len() != 16 {
         return Err(X12Error::Isa(format!("ISA has {} elements where 16 are needed", isa_seg.len())));
     }
@@ -858,14 +854,14 @@ fn parse_one_interchange<'a>(
             }
             Some(r) => r?,
         };
-        let (id, body, pos) = raw;
+        let (id, seg_text, pos) = raw;
         if open_st.is_some() && id != "SE" {
             if matches!(id, "ST" | "GS" | "GE" | "ISA" | "IEA") {
                 return Err(X12Error::Envelope { pos, msg: format!("{id} inside a transaction set that has no SE") });
             }
             continue;
         }
-        let seg = Segment::tokenize(id, body, &delims, pos)?;
+        let seg = Segment::tokenize(id, seg_text, &delims, pos)?;
         match id {
             "GS" => {
                 if group.is_some() {
