@@ -476,14 +476,24 @@ impl<'a> Iterator for Segments<'a> {
     }
 }
 
-/// True when `id` is 2 or 3 upper-case letters or digits. Checked for every segment, so without
-/// a loop or short-circuit branches.
+/// The bytes a segment id is made of: upper-case letters and digits.
+static ID_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_uppercase() || (b as u8).is_ascii_digit();
+        b += 1;
+    }
+    table
+};
+
+/// True when `id` is 2 or 3 upper-case letters or digits. Checked for every segment, so by table
+/// and without short-circuit branches.
 #[inline(always)]
 fn is_segment_id(id: &str) -> bool {
-    let ok = |b: u8| b.is_ascii_uppercase() | b.is_ascii_digit();
     match *id.as_bytes() {
-        [a, b] => ok(a) & ok(b),
-        [a, b, c] => ok(a) & ok(b) & ok(c),
+        [a, b] => ID_BYTES[a as usize] & ID_BYTES[b as usize],
+        [a, b, c] => ID_BYTES[a as usize] & ID_BYTES[b as usize] & ID_BYTES[c as usize],
         _ => false,
     }
 }
