@@ -743,27 +743,24 @@ pub(crate) fn quick_cents(v: &str) -> Option<i64> {
     if b.is_empty() || b.len() > 18 {
         return None;
     }
+    // The digits before the point, then what follows them matched whole: nothing, a point, or a
+    // point and one or two digits.
     let mut n: i64 = 0;
-    // Digits after the point (None before it).
-    let mut frac: Option<u32> = None;
-    for &c in b {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
         let d = c.wrapping_sub(b'0');
-        if d <= 9 {
-            n = n * 10 + d as i64;
-            if let Some(f) = frac.as_mut() {
-                *f += 1;
-            }
-        } else if c == b'.' && frac.is_none() {
-            frac = Some(0);
-        } else {
-            return None;
+        if d > 9 {
+            break;
         }
+        n = n * 10 + d as i64;
+        i += 1;
     }
-    let cents = match frac {
-        None if b.len() <= 15 => n * 100,
-        Some(0) if b.len() > 1 && b.len() <= 16 => n * 100,
-        Some(1) if b.len() <= 17 => n * 10,
-        Some(2) => n,
+    let digit = |c: u8| c.wrapping_sub(b'0') as i64;
+    let cents = match b.get(i..)? {
+        [] if b.len() <= 15 => n * 100,
+        [b'.'] if b.len() > 1 && b.len() <= 16 => n * 100,
+        [b'.', d1] if d1.is_ascii_digit() && b.len() <= 17 => n * 100 + digit(*d1) * 10,
+        [b'.', d1, d2] if d1.is_ascii_digit() && d2.is_ascii_digit() => n * 100 + digit(*d1) * 10 + digit(*d2),
         _ => return None,
     };
     Some(if neg { -cents } else { cents })

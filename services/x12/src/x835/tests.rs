@@ -459,6 +459,12 @@ fn quick_cents_agrees_with_parse_cents() {
         "+1",
         "0.1",
         "00012",
+        "1.a",
+        ".a5",
+        "1.5-",
+        "7.-",
+        "123456789012345.6",
+        "1234567890123456.",
     ] {
         if let Some(c) = read::quick_cents(v) {
             assert_eq!(Ok(c), crate::value::parse_cents(v), "{v:?}");
