@@ -818,12 +818,19 @@ fn req_decimal(seg: &Segment<'_>, i: usize) -> Result<Decimal> {
     decimal(seg, i, seg.req(i)?)
 }
 
-#[inline]
+/// Most optional quantities are absent: that case is inlined, reading one is a call.
+#[inline(always)]
 fn opt_decimal(seg: &Segment<'_>, i: usize) -> Result<Option<Decimal>> {
-    match seg.opt(i) {
-        None => Ok(None),
-        Some(v) => decimal(seg, i, v).map(Some),
+    let v = seg.element(i);
+    if v.is_empty() {
+        return Ok(None);
     }
+    some_decimal(seg, i, v)
+}
+
+#[inline(never)]
+fn some_decimal(seg: &Segment<'_>, i: usize, v: &str) -> Result<Option<Decimal>> {
+    decimal(seg, i, v).map(Some)
 }
 
 fn read_bpr(seg: &Segment<'_>, findings: &mut Vec<Finding>) -> Result<Payment> {
@@ -918,27 +925,21 @@ fn read_lx(seg: &Segment<'_>) -> Result<u32> {
 
 /// Flattens a CAS segment's up to six reason/amount/quantity triples; returns the sum of their amounts.
 fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<i128> {
-    let group = Str::from(seg.req(1)?);
+    let group = seg.req(1)?;
     seg.req(2)?;
     let last = seg.len().min(19);
     let mut sum = 0;
     let mut r = 2;
     while r <= last {
-        match seg.opt(r) {
-            Some(reason) => {
-                let amount = seg.cents(r + 1)?;
-                sum += amount as i128;
-                out.push(Adjustment {
-                    group: group.clone(),
-                    reason: reason.into(),
-                    amount,
-                    quantity: opt_decimal(seg, r + 2)?,
-                });
-            }
-            None if seg.opt(r + 1).is_some() || seg.opt(r + 2).is_some() => {
-                return Err(seg.error(r, "is required when an adjustment amount or quantity follows it"));
-            }
-            None => {}
+        let reason = seg.element(r);
+        if !reason.is_empty() {
+            let amount = seg.cents(r + 1)?;
+            let quantity = opt_decimal(seg, r + 2)?;
+            sum += amount as i128;
+            // Most CAS segments have one triple: the group is made for each rather than cloned.
+            out.push(Adjustment { group: group.into(), reason: reason.into(), amount, quantity });
+        } else if !seg.element(r + 1).is_empty() || !seg.element(r + 2).is_empty() {
+            return Err(seg.error(r, "is required when an adjustment amount or quantity follows it"));
         }
         r += 3;
     }
