@@ -130,7 +130,7 @@ impl<'a> Segment<'a> {
     }
 
     /// Element `i` (1-based) as written, or `""` when absent.
-    #[inline]
+    #[inline(always)]
     pub fn element(&self, i: usize) -> &'a str {
         let count = self.count as usize;
         if i == 0 || i > count {

@@ -146,6 +146,44 @@ fn assemble(
     Ok(Document835 { remittances, findings })
 }
 
+/// Segment ids as integers: the reader dispatches on every segment, and one integer match is
+/// cheaper than a chain of string comparisons.
+mod id {
+    /// The id's bytes in a u32 (ids are 2 or 3 bytes; anything else is 0, which no id has).
+    #[inline(always)]
+    pub const fn key(id: &str) -> u32 {
+        match *id.as_bytes() {
+            [a, b] => a as u32 | (b as u32) << 8,
+            [a, b, c] => a as u32 | (b as u32) << 8 | (c as u32) << 16,
+            _ => 0,
+        }
+    }
+
+    pub const DTM: u32 = key("DTM");
+    pub const CAS: u32 = key("CAS");
+    pub const REF: u32 = key("REF");
+    pub const AMT: u32 = key("AMT");
+    pub const QTY: u32 = key("QTY");
+    pub const LQ: u32 = key("LQ");
+    pub const SVC: u32 = key("SVC");
+    pub const CLP: u32 = key("CLP");
+    pub const NM1: u32 = key("NM1");
+    pub const MIA: u32 = key("MIA");
+    pub const MOA: u32 = key("MOA");
+    pub const PER: u32 = key("PER");
+    pub const LX: u32 = key("LX");
+    pub const TS3: u32 = key("TS3");
+    pub const TS2: u32 = key("TS2");
+    pub const PLB: u32 = key("PLB");
+    pub const BPR: u32 = key("BPR");
+    pub const TRN: u32 = key("TRN");
+    pub const CUR: u32 = key("CUR");
+    pub const N1: u32 = key("N1");
+    pub const RDM: u32 = key("RDM");
+    pub const N3: u32 = key("N3");
+    pub const N4: u32 = key("N4");
+}
+
 /// Where the reader is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Loop {
@@ -451,9 +489,9 @@ impl Reader {
     /// Reads one segment of the transaction set body.
     fn segment(&mut self, seg: &Segment<'_>) -> Result<()> {
         let state = self.state;
-        match seg.id() {
+        match id::key(seg.id()) {
             // Loops 2110 and 2100 first: they are most of the segments.
-            "DTM" => match state {
+            id::DTM => match state {
                 Loop::Line => {
                     let date = self.date(seg, 2)?;
                     let slot = match (seg.element(1), self.open_line()) {
@@ -477,12 +515,12 @@ impl Reader {
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "CAS" => match state {
+            id::CAS => match state {
                 Loop::Line => self.line_adjusted += read_cas(seg, &mut self.line_lists.adjustments)?,
                 Loop::Claim => self.claim_adjusted += read_cas(seg, &mut self.claim_lists.adjustments)?,
                 _ => self.unexpected(seg, ""),
             },
-            "REF" => match state {
+            id::REF => match state {
                 Loop::Line => match self.open_line() {
                     Some(l) if seg.element(1) == "6R" && l.control_number.is_none() => {
                         l.control_number = Some(seg.text(2));
@@ -508,7 +546,7 @@ impl Reader {
                 },
                 _ => self.unexpected(seg, ""),
             },
-            "AMT" => match state {
+            id::AMT => match state {
                 Loop::Line => match self.open_line() {
                     Some(l) if seg.element(1) == "B6" && l.allowed.is_none() => l.allowed = Some(seg.cents(2)?),
                     _ => self.line_lists.amounts.push(read_amt(seg)?),
@@ -516,18 +554,18 @@ impl Reader {
                 Loop::Claim => self.claim_lists.amounts.push(read_amt(seg)?),
                 _ => self.unexpected(seg, ""),
             },
-            "QTY" => match state {
+            id::QTY => match state {
                 Loop::Line => self.line_lists.quantities.push(read_qty(seg)?),
                 Loop::Claim => self.claim_lists.quantities.push(read_qty(seg)?),
                 _ => self.unexpected(seg, ""),
             },
-            "LQ" => match state {
+            id::LQ => match state {
                 Loop::Line => {
                     self.line_lists.remarks.push(Remark { qualifier: seg.req(1)?.into(), code: seg.req(2)?.into() })
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "SVC" => match state {
+            id::SVC => match state {
                 Loop::Claim | Loop::Line => {
                     self.close_line();
                     read_svc_into(seg, self.component, &mut self.claim_lists.lines)?;
@@ -536,7 +574,7 @@ impl Reader {
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "CLP" => match state {
+            id::CLP => match state {
                 Loop::Header | Loop::Footer => self.unexpected(seg, ""),
                 _ => {
                     self.close_claim();
@@ -547,19 +585,31 @@ impl Reader {
                     self.state = Loop::Claim;
                 }
             },
-            "NM1" => match state {
+            id::NM1 => match state {
                 Loop::Claim => read_nm1_into(seg, &mut self.claim_lists.names)?,
                 _ => self.unexpected(seg, ""),
             },
-            "MIA" => match (state, self.open_claim()) {
+            // The rest: the header, the 1000 loops, LX, TS3, TS2, MIA, MOA, PER and PLB.
+            _ => return self.other_segment(seg),
+        }
+        Ok(())
+    }
+
+    /// The segments [`Reader::segment`] does not read itself: kept out of it so that the code for
+    /// the common segments stays small.
+    #[inline(never)]
+    fn other_segment(&mut self, seg: &Segment<'_>) -> Result<()> {
+        let state = self.state;
+        match id::key(seg.id()) {
+            id::MIA => match (state, self.open_claim()) {
                 (Loop::Claim, Some(c)) if c.inpatient.is_none() => c.inpatient = Some(Box::new(read_mia(seg)?)),
                 _ => self.unexpected(seg, ""),
             },
-            "MOA" => match (state, self.open_claim()) {
+            id::MOA => match (state, self.open_claim()) {
                 (Loop::Claim, Some(c)) if c.outpatient.is_none() => c.outpatient = Some(Box::new(read_moa(seg)?)),
                 _ => self.unexpected(seg, ""),
             },
-            "PER" => match state {
+            id::PER => match state {
                 Loop::Claim => self.claim_lists.contacts.push(read_per(seg)?),
                 Loop::Payer => {
                     if let Some(p) = self.payer.as_mut() {
@@ -569,7 +619,7 @@ impl Reader {
                 Loop::OtherParty => {}
                 _ => self.unexpected(seg, ""),
             },
-            "LX" => match state {
+            id::LX => match state {
                 Loop::Header | Loop::Footer => self.unexpected(seg, ""),
                 _ => {
                     let number = read_lx(seg)?;
@@ -578,7 +628,7 @@ impl Reader {
                     self.state = Loop::Group;
                 }
             },
-            "TS3" => match state {
+            id::TS3 => match state {
                 Loop::Group if self.groups.last().is_some_and(|g| g.summary.is_none()) => {
                     let summary = read_ts3(seg, &mut self.findings)?;
                     if let Some(g) = self.groups.last_mut() {
@@ -587,11 +637,11 @@ impl Reader {
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "TS2" => match (state, self.groups.last_mut()) {
+            id::TS2 => match (state, self.groups.last_mut()) {
                 (Loop::Group, Some(g)) if g.supplemental.is_none() => g.supplemental = Some(Box::new(read_ts2(seg)?)),
                 _ => self.unexpected(seg, ""),
             },
-            "PLB" => match state {
+            id::PLB => match state {
                 Loop::Header => self.unexpected(seg, ""),
                 _ => {
                     let plb = read_plb(seg, self.component)?;
@@ -601,21 +651,21 @@ impl Reader {
                 }
             },
             // The header and the 1000 loops.
-            "BPR" => match state {
+            id::BPR => match state {
                 Loop::Header if self.payment.is_none() => {
                     self.payment = Some((read_bpr(seg, &mut self.findings)?, seg.position()))
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "TRN" => match state {
+            id::TRN => match state {
                 Loop::Header if self.trace.is_none() => self.trace = Some(read_trn(seg)?),
                 _ => self.unexpected(seg, ""),
             },
-            "CUR" => match state {
+            id::CUR => match state {
                 Loop::Header if self.currency.is_none() => self.currency = Some(Str::from(seg.req(2)?)),
                 _ => self.unexpected(seg, ""),
             },
-            "N1" => match state {
+            id::N1 => match state {
                 Loop::Header | Loop::Payer | Loop::Payee | Loop::OtherParty => match seg.element(1) {
                     "PR" if self.payer.is_none() => {
                         self.payer = Some(Payer {
@@ -646,7 +696,7 @@ impl Reader {
                 },
                 _ => self.unexpected(seg, ""),
             },
-            "N3" | "N4" => {
+            id::N3 | id::N4 => {
                 let address = match state {
                     Loop::Payer => self.payer.as_mut().map(|p| &mut p.address),
                     Loop::Payee => self.payee.as_mut().map(|p| &mut p.address),
@@ -658,7 +708,7 @@ impl Reader {
                     None => self.unexpected(seg, ""),
                 }
             }
-            "RDM" => match (state, self.payee.as_mut()) {
+            id::RDM => match (state, self.payee.as_mut()) {
                 (Loop::Payee, Some(p)) if p.delivery.is_none() => {
                     p.delivery = Some(RemittanceDelivery {
                         method: seg.req(1)?.into(),
@@ -684,7 +734,7 @@ trait SegmentExt<'a> {
 }
 
 impl<'a> SegmentExt<'a> for Segment<'a> {
-    #[inline]
+    #[inline(always)]
     fn req(&self, i: usize) -> Result<&'a str> {
         let v = self.element(i);
         if v.is_empty() {
@@ -947,6 +997,7 @@ fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<i128> {
 }
 
 /// Reads a CLP onto the end of `claims` (built in place: a claim is large).
+#[inline(never)]
 fn read_clp_into(seg: &Segment<'_>, claims: &mut Vec<Claim>) -> Result<()> {
     let patient_control_number = seg.req(1)?.into();
     let status = seg.req(2)?.into();
@@ -985,6 +1036,7 @@ fn read_clp_into(seg: &Segment<'_>, claims: &mut Vec<Claim>) -> Result<()> {
 }
 
 /// Reads an NM1 onto the end of `names`.
+#[inline(never)]
 fn read_nm1_into(seg: &Segment<'_>, names: &mut Vec<EntityName>) -> Result<()> {
     let entity = seg.req(1)?.into();
     names.push(EntityName {
