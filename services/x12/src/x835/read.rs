@@ -466,8 +466,12 @@ impl Reader {
     fn close_group(&mut self) {
         self.close_claim();
         if let Some(g) = self.groups.last_mut() {
-            if g.claims.is_empty() {
-                g.claims = exact(&mut self.group_claims);
+            if g.claims.is_empty() && !self.group_claims.is_empty() {
+                // A group's claims are many and large: rather than copy them, the scratch list is
+                // handed over and shrunk in place, and a new one made for the next group.
+                let capacity = self.group_claims.capacity();
+                g.claims = std::mem::replace(&mut self.group_claims, Vec::with_capacity(capacity));
+                g.claims.shrink_to_fit();
             } else {
                 g.claims.append(&mut self.group_claims);
             }
