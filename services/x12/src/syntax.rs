@@ -141,6 +141,19 @@ impl<'a> Segment<'a> {
         &self.text[start..end]
     }
 
+    /// Element `i` as bytes, or empty when absent: for values read as numbers, dates or codes, where
+    /// a `str` (and the checks that a `str` is cut at character boundaries) is not needed.
+    #[inline(always)]
+    pub fn element_bytes(&self, i: usize) -> &'a [u8] {
+        let count = self.count as usize;
+        if i == 0 || i > count {
+            return &[];
+        }
+        let start = self.seps[i - 1] as usize + 1;
+        let end = if i < count { self.seps[i] as usize } else { self.text.len() };
+        self.text.as_bytes().get(start..end).unwrap_or_default()
+    }
+
     /// Component `j` (1-based) of composite element `i`, or `""`.
     #[inline]
     pub fn component(&self, i: usize, j: usize) -> &'a str {

@@ -406,7 +406,7 @@ impl Reader {
     /// and received dates of a few months), so dates read are kept in a small direct-mapped cache.
     #[inline]
     fn date(&mut self, seg: &Segment<'_>, i: usize) -> Result<chrono::NaiveDate> {
-        let Ok(bytes) = <[u8; 8]>::try_from(seg.element(i).as_bytes()) else { return seg.ymd(i) };
+        let Ok(bytes) = <[u8; 8]>::try_from(seg.element_bytes(i)) else { return seg.ymd(i) };
         let key = u64::from_le_bytes(bytes);
         let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - DATE_CACHE_BITS)) as usize;
         if let Some(&Some((k, d))) = self.dates.get(slot)
@@ -498,10 +498,10 @@ impl Reader {
             id::DTM => match state {
                 Loop::Line => {
                     let date = self.date(seg, 2)?;
-                    let slot = match (seg.element(1), self.open_line()) {
-                        ("472", Some(l)) if l.service_date.is_none() => &mut l.service_date,
-                        ("150", Some(l)) if l.service_start.is_none() => &mut l.service_start,
-                        ("151", Some(l)) if l.service_end.is_none() => &mut l.service_end,
+                    let slot = match (seg.element_bytes(1), self.open_line()) {
+                        (b"472", Some(l)) if l.service_date.is_none() => &mut l.service_date,
+                        (b"150", Some(l)) if l.service_start.is_none() => &mut l.service_start,
+                        (b"151", Some(l)) if l.service_end.is_none() => &mut l.service_end,
                         _ => {
                             self.line_lists.dates.push(DateRef { qualifier: seg.req(1)?.into(), date });
                             return Ok(());
@@ -526,7 +526,7 @@ impl Reader {
             },
             id::REF => match state {
                 Loop::Line => match self.open_line() {
-                    Some(l) if seg.element(1) == "6R" && l.control_number.is_none() => {
+                    Some(l) if seg.element_bytes(1) == b"6R" && l.control_number.is_none() => {
                         l.control_number = Some(seg.text(2));
                     }
                     _ => self.line_lists.references.push(read_ref(seg)?),
@@ -552,7 +552,7 @@ impl Reader {
             },
             id::AMT => match state {
                 Loop::Line => match self.open_line() {
-                    Some(l) if seg.element(1) == "B6" && l.allowed.is_none() => l.allowed = Some(seg.cents(2)?),
+                    Some(l) if seg.element_bytes(1) == b"B6" && l.allowed.is_none() => l.allowed = Some(seg.cents(2)?),
                     _ => self.line_lists.amounts.push(read_amt(seg)?),
                 },
                 Loop::Claim => self.claim_lists.amounts.push(read_amt(seg)?),
@@ -749,22 +749,21 @@ impl<'a> SegmentExt<'a> for Segment<'a> {
 
     #[inline(always)]
     fn cents(&self, i: usize) -> Result<i64> {
-        let v = self.element(i);
-        match quick_cents(v) {
+        match quick_cents(self.element_bytes(i)) {
             Some(c) => Ok(c),
-            None => slow_cents(self, i, v),
+            None => slow_cents(self, i),
         }
     }
 
     #[inline(always)]
     fn opt_cents(&self, i: usize) -> Result<Option<i64>> {
-        let v = self.element(i);
+        let v = self.element_bytes(i);
         if v.is_empty() {
             return Ok(None);
         }
         match quick_cents(v) {
             Some(c) => Ok(Some(c)),
-            None => slow_cents(self, i, v).map(Some),
+            None => slow_cents(self, i).map(Some),
         }
     }
 
@@ -777,7 +776,8 @@ impl<'a> SegmentExt<'a> for Segment<'a> {
 /// Amounts [`quick_cents`] leaves: read (or rejected) by [`value::parse_cents`], or required but empty.
 #[cold]
 #[inline(never)]
-fn slow_cents(seg: &Segment<'_>, i: usize, v: &str) -> Result<i64> {
+fn slow_cents(seg: &Segment<'_>, i: usize) -> Result<i64> {
+    let v = seg.element(i);
     if v.is_empty() {
         return Err(seg.error(i, "is required but empty"));
     }
@@ -788,8 +788,7 @@ fn slow_cents(seg: &Segment<'_>, i: usize, v: &str) -> Result<i64> {
 /// digits before the point and at most 2 after) read straight to cents; `None` for anything else,
 /// which [`value::parse_cents`] then reads or rejects. Same result as `parse_cents` where it answers.
 #[inline(always)]
-pub(crate) fn quick_cents(v: &str) -> Option<i64> {
-    let b = v.as_bytes();
+pub(crate) fn quick_cents(b: &[u8]) -> Option<i64> {
     let (neg, b) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),
@@ -992,7 +991,7 @@ fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<i128> {
             sum += amount as i128;
             // Most CAS segments have one triple: the group is made for each rather than cloned.
             out.push(Adjustment { group: group.into(), reason: reason.into(), amount, quantity });
-        } else if !seg.element(r + 1).is_empty() || !seg.element(r + 2).is_empty() {
+        } else if !seg.element_bytes(r + 1).is_empty() || !seg.element_bytes(r + 2).is_empty() {
             return Err(seg.error(r, "is required when an adjustment amount or quantity follows it"));
         }
         r += 3;

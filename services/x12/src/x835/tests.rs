@@ -466,12 +466,12 @@ fn quick_cents_agrees_with_parse_cents() {
         "123456789012345.6",
         "1234567890123456.",
     ] {
-        if let Some(c) = read::quick_cents(v) {
+        if let Some(c) = read::quick_cents(v.as_bytes()) {
             assert_eq!(Ok(c), crate::value::parse_cents(v), "{v:?}");
         }
     }
-    assert_eq!(read::quick_cents("-12.5"), Some(-1250));
-    assert_eq!(read::quick_cents("100.000"), None, "left to parse_cents");
+    assert_eq!(read::quick_cents(b"-12.5"), Some(-1250));
+    assert_eq!(read::quick_cents(b"100.000"), None, "left to parse_cents");
 }
 
 proptest! {
@@ -490,7 +490,7 @@ proptest! {
 
     #[test]
     fn quick_cents_agrees_on_any_decimal_looking_text(v in "-?[0-9]{0,19}(\\.[0-9]{0,4})?") {
-        if let Some(c) = read::quick_cents(&v) {
+        if let Some(c) = read::quick_cents(v.as_bytes()) {
             prop_assert_eq!(Ok(c), crate::value::parse_cents(&v));
         } else if crate::value::parse_cents(&v).is_ok() {
             // Left to parse_cents: only long values or more than two decimals.
