@@ -1,5 +1,7 @@
-//! The 835 reader: envelopes from [`parse_interchanges`], then one pass over each transaction set's
-//! segments, dispatching on the segment id and the loop it is in.
+//! The 835 reader: the segments of each 835 body are read, dispatching on the segment id and the loop
+//! it is in, while [`parse_interchanges_with`] walks the envelopes; a file that does not read that
+//! way is read again in two passes (envelopes first, as [`parse_interchanges`] gives them, then each
+//! body), which decides the error.
 
 use super::balance;
 use super::model::*;
