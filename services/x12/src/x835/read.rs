@@ -880,12 +880,14 @@ fn opt_decimal(seg: &Segment<'_>, i: usize) -> Result<Option<Decimal>> {
     if v.is_empty() {
         return Ok(None);
     }
-    some_decimal(seg, i, v)
+    // The call returns the Decimal alone: a `Result<Option<Decimal>>` from it would be merged with
+    // the `Ok(None)` above in memory, and reading that back stalls.
+    some_decimal(seg, i, v).map(Some)
 }
 
 #[inline(never)]
-fn some_decimal(seg: &Segment<'_>, i: usize, v: &str) -> Result<Option<Decimal>> {
-    decimal(seg, i, v).map(Some)
+fn some_decimal(seg: &Segment<'_>, i: usize, v: &str) -> Result<Decimal> {
+    decimal(seg, i, v)
 }
 
 fn read_bpr(seg: &Segment<'_>, findings: &mut Vec<Finding>) -> Result<Payment> {
