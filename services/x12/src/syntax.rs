@@ -3,6 +3,8 @@
 //! Reading is zero-copy: a [`Segment`] borrows from the input. [`parse_interchanges`] walks the whole
 //! input once to find the envelopes and check their counts and control numbers; each
 //! [`TransactionSet`] then hands its body to a typed reader through [`TransactionSet::segments`].
+//! [`parse_interchanges_with`] does both in one walk, handing the bodies to a [`BodyReader`] as it
+//! goes.
 
 use crate::error::{Finding, Position, Result, X12Error};
 use crate::value;
@@ -64,8 +66,9 @@ impl Delimiters {
 #[derive(Clone, Copy)]
 pub struct Segment<'a> {
     id: &'a str,
-    body: &'a str,
-    /// Offsets in `body` of each element separator; element `i` starts after `seps[i - 1]`.
+    /// The whole segment, id included, without its terminator.
+    text: &'a str,
+    /// Offsets in `text` of each element separator; element `i` starts after `seps[i - 1]`.
     seps: [u16; MAX_ELEMENTS],
     count: u8,
     component: u8,
@@ -81,19 +84,21 @@ impl std::fmt::Debug for Segment<'_> {
 }
 
 impl<'a> Segment<'a> {
-    fn tokenize(id: &'a str, body: &'a str, delims: &Delimiters, pos: Position) -> Result<Self> {
+    /// The segment `text` (no terminator) whose id is `id`, the first `id.len()` bytes of `text`.
+    fn tokenize(id: &'a str, text: &'a str, delims: &Delimiters, pos: Position) -> Result<Self> {
         let mut seps = [0u16; MAX_ELEMENTS];
         let mut count = 0usize;
-        for at in memchr::memchr_iter(delims.element, body.as_bytes()) {
+        let body = text.as_bytes().get(id.len()..).unwrap_or_default();
+        for at in memchr::memchr_iter(delims.element, body) {
             if count == MAX_ELEMENTS {
                 return Err(X12Error::Syntax { pos, msg: format!("{id} has more than {MAX_ELEMENTS} elements") });
             }
-            seps[count] = at as u16;
+            seps[count] = (id.len() + at) as u16;
             count += 1;
         }
         Ok(Segment {
             id,
-            body,
+            text,
             seps,
             count: count as u8,
             component: delims.component,
@@ -125,15 +130,28 @@ impl<'a> Segment<'a> {
     }
 
     /// Element `i` (1-based) as written, or `""` when absent.
-    #[inline]
+    #[inline(always)]
     pub fn element(&self, i: usize) -> &'a str {
         let count = self.count as usize;
         if i == 0 || i > count {
             return "";
         }
         let start = self.seps[i - 1] as usize + 1;
-        let end = if i < count { self.seps[i] as usize } else { self.body.len() };
-        &self.body[start..end]
+        let end = if i < count { self.seps[i] as usize } else { self.text.len() };
+        &self.text[start..end]
+    }
+
+    /// Element `i` as bytes, or empty when absent: for values read as numbers, dates or codes, where
+    /// a `str` (and the checks that a `str` is cut at character boundaries) is not needed.
+    #[inline(always)]
+    pub fn element_bytes(&self, i: usize) -> &'a [u8] {
+        let count = self.count as usize;
+        if i == 0 || i > count {
+            return &[];
+        }
+        let start = self.seps[i - 1] as usize + 1;
+        let end = if i < count { self.seps[i] as usize } else { self.text.len() };
+        self.text.as_bytes().get(start..end).unwrap_or_default()
     }
 
     /// Component `j` (1-based) of composite element `i`, or `""`.
@@ -278,7 +296,7 @@ impl<'a> Segments<'a> {
         }
     }
 
-    /// Finds the next segment's id and body without splitting its elements.
+    /// Finds the next segment's id and text (id included) without splitting its elements.
     fn next_raw(&mut self) -> Option<Result<(&'a str, &'a str, Position)>> {
         let bytes = self.input.as_bytes();
         while self.at < bytes.len() && matches!(bytes[self.at], b'\r' | b'\n' | b' ' | b'\t') {
@@ -308,13 +326,13 @@ impl<'a> Segments<'a> {
         }
         let id_len = seg.as_bytes().iter().position(|&b| b == self.delims.element).unwrap_or(seg.len());
         let id = &seg[..id_len];
-        if !(2..=3).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        if !is_segment_id(id) {
             return Some(Err(X12Error::Syntax {
                 pos,
                 msg: "bad segment identifier (expected 2 or 3 upper-case letters or digits)".into(),
             }));
         }
-        Some(Ok((id, &seg[id_len..], pos)))
+        Some(Ok((id, seg, pos)))
     }
 }
 
@@ -325,26 +343,23 @@ fn zero_bytes(x: u64) -> u64 {
     !(((x & !HI).wrapping_add(!HI)) | x) & HI
 }
 
-/// Scans one segment from `start`, eight bytes at a time: returns where its identifier ends (the first
-/// element separator, relative to `start`), how many element separators it has (their offsets from the
-/// first one go into `seps`) and where its terminator is.
-#[inline]
+/// Scans one segment from `start`, eight bytes at a time: returns how many element separators it has
+/// (their offsets from `start` go into `seps`, as far as there is room) and where its terminator is.
+#[inline(always)]
 fn scan_segment(
     bytes: &[u8],
     start: usize,
     element: u8,
     terminator: u8,
     seps: &mut [u16; MAX_ELEMENTS],
-) -> (Option<usize>, usize, Option<usize>) {
+) -> (usize, Option<usize>) {
     const LO: u64 = 0x0101_0101_0101_0101;
     let rest = bytes.get(start..).unwrap_or_default();
     let (e, t) = (LO * element as u64, LO * terminator as u64);
-    let mut id_len: Option<usize> = None;
     let mut count = 0usize;
     let mut record = |i: usize| {
-        let id_end = *id_len.get_or_insert(i);
         if let Some(slot) = seps.get_mut(count) {
-            *slot = (i - id_end) as u16;
+            *slot = i as u16;
         }
         count += 1;
     };
@@ -362,7 +377,7 @@ fn scan_segment(
                 record(base + (seps_here.trailing_zeros() / 8) as usize);
                 seps_here &= seps_here - 1;
             }
-            return (id_len, count, Some(start + base + k));
+            return (count, Some(start + base + k));
         }
         while seps_here != 0 {
             record(base + (seps_here.trailing_zeros() / 8) as usize);
@@ -372,13 +387,13 @@ fn scan_segment(
     }
     for (i, &b) in chunks.remainder().iter().enumerate() {
         if b == terminator {
-            return (id_len, count, Some(start + base + i));
+            return (count, Some(start + base + i));
         }
         if b == element {
             record(base + i);
         }
     }
-    (id_len, count, None)
+    (count, None)
 }
 
 impl<'a> Segments<'a> {
@@ -387,13 +402,24 @@ impl<'a> Segments<'a> {
     /// Gives the same segments, positions and errors as the iterator, faster: each segment is
     /// scanned once for its element separators and terminator, and built in place rather than
     /// returned by value.
-    pub fn try_for_each_segment<F: FnMut(&Segment<'a>) -> Result<()>>(&mut self, mut f: F) -> Result<()> {
+    pub fn try_for_each_segment<F: FnMut(&Segment<'a>) -> Result<()>>(&mut self, f: F) -> Result<()> {
+        self.walk::<false, F>(f)
+    }
+
+    /// [`Segments::try_for_each_segment`] that stops, without reading it, at the first segment that
+    /// starts with an envelope id (what [`Segments::skip_to_envelope`] stops at).
+    fn read_to_envelope<F: FnMut(&Segment<'a>) -> Result<()>>(&mut self, f: F) -> Result<()> {
+        self.walk::<true, F>(f)
+    }
+
+    #[inline(always)]
+    fn walk<const STOP_AT_ENVELOPE: bool, F: FnMut(&Segment<'a>) -> Result<()>>(&mut self, mut f: F) -> Result<()> {
         let delims = self.delims;
         let input = self.input;
         let bytes = input.as_bytes();
         let mut seg = Segment {
             id: "",
-            body: "",
+            text: "",
             seps: [0u16; MAX_ELEMENTS],
             count: 0,
             component: delims.component,
@@ -407,10 +433,12 @@ impl<'a> Segments<'a> {
             if self.at >= bytes.len() {
                 return Ok(());
             }
+            if STOP_AT_ENVELOPE && is_envelope_id(&bytes[self.at..], delims.element) {
+                return Ok(());
+            }
             let start = self.at;
             let pos = Position { segment: self.next_index, offset: self.base + start };
-            let (mut id_len, mut count, end) =
-                scan_segment(bytes, start, delims.element, delims.segment, &mut seg.seps);
+            let (mut count, end) = scan_segment(bytes, start, delims.element, delims.segment, &mut seg.seps);
             let Some(end) = end else {
                 self.at = bytes.len();
                 return Err(X12Error::Truncated(format!("{pos}: the last segment has no segment terminator")));
@@ -425,17 +453,15 @@ impl<'a> Segments<'a> {
                 if delims.element == b'\r' {
                     // The CR taken off was counted as an element separator.
                     count = count.saturating_sub(1);
-                    if id_len == Some(text.len()) {
-                        id_len = None;
-                    }
                 }
             }
             if text.len() > MAX_SEGMENT_LEN {
                 return Err(X12Error::Syntax { pos, msg: format!("segment is longer than {MAX_SEGMENT_LEN} bytes") });
             }
-            let id_len = id_len.unwrap_or(text.len()).min(text.len());
+            // The id ends at the first element separator.
+            let id_len = if count == 0 { text.len() } else { (seg.seps[0] as usize).min(text.len()) };
             let id = &text[..id_len];
-            if !(2..=3).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+            if !is_segment_id(id) {
                 return Err(X12Error::Syntax {
                     pos,
                     msg: "bad segment identifier (expected 2 or 3 upper-case letters or digits)".into(),
@@ -445,7 +471,7 @@ impl<'a> Segments<'a> {
                 return Err(X12Error::Syntax { pos, msg: format!("{id} has more than {MAX_ELEMENTS} elements") });
             }
             seg.id = id;
-            seg.body = &text[id_len..];
+            seg.text = text;
             seg.count = count as u8;
             seg.pos = pos;
             f(&seg)?;
@@ -459,7 +485,29 @@ impl<'a> Iterator for Segments<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let delims = self.delims;
-        self.next_raw().map(|r| r.and_then(|(id, body, pos)| Segment::tokenize(id, body, &delims, pos)))
+        self.next_raw().map(|r| r.and_then(|(id, text, pos)| Segment::tokenize(id, text, &delims, pos)))
+    }
+}
+
+/// The bytes a segment id is made of: upper-case letters and digits.
+static ID_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_uppercase() || (b as u8).is_ascii_digit();
+        b += 1;
+    }
+    table
+};
+
+/// True when `id` is 2 or 3 upper-case letters or digits. Checked for every segment, so by table
+/// and without short-circuit branches.
+#[inline(always)]
+fn is_segment_id(id: &str) -> bool {
+    match *id.as_bytes() {
+        [a, b] => ID_BYTES[a as usize] & ID_BYTES[b as usize],
+        [a, b, c] => ID_BYTES[a as usize] & ID_BYTES[b as usize] & ID_BYTES[c as usize],
+        _ => false,
     }
 }
 
@@ -709,6 +757,43 @@ fn parse_gs(seg: &Segment<'_>, findings: &mut Vec<Finding>) -> Result<GroupHeade
 /// counts (IEA01, GE01, SE01) and control numbers (IEA02, GE02, SE02). Count and control-number
 /// mismatches are findings; anything that leaves the structure unreadable is an error.
 pub fn parse_interchanges(input: &[u8]) -> Result<X12File<'_>> {
+    parse_interchanges_with(input, &mut SkipBodies)
+}
+
+/// A typed reader that is given the body segments of the transaction sets it wants while
+/// [`parse_interchanges_with`] walks the envelopes, so that the file is scanned once instead of twice
+/// (once for the envelopes, once more for each body).
+pub trait BodyReader<'a> {
+    /// Called at each ST with its ST01 and the interchange's delimiters; true to be given that
+    /// transaction set's body.
+    fn start(&mut self, id: &'a str, delims: &Delimiters) -> bool;
+    /// The next segment of the body of a transaction set that [`BodyReader::start`] took.
+    fn segment(&mut self, seg: &Segment<'a>) -> Result<()>;
+    /// The SE of a transaction set that [`BodyReader::start`] took has been read.
+    fn end(&mut self, ts: &TransactionSet<'a>) -> Result<()>;
+}
+
+/// The [`BodyReader`] of [`parse_interchanges`]: takes no body.
+struct SkipBodies;
+
+impl<'a> BodyReader<'a> for SkipBodies {
+    fn start(&mut self, _: &'a str, _: &Delimiters) -> bool {
+        false
+    }
+    fn segment(&mut self, _: &Segment<'a>) -> Result<()> {
+        Ok(())
+    }
+    fn end(&mut self, _: &TransactionSet<'a>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// [`parse_interchanges`], giving `reader` the body segments of the transaction sets it takes, in
+/// file order, as [`TransactionSet::segments`] would give them. The first error, of the envelopes,
+/// of a body segment or of `reader`, stops the walk; so when a file has several errors, the one
+/// returned can differ from the one of [`parse_interchanges`] followed by reading each body (which
+/// reports envelope errors anywhere in the file first).
+pub fn parse_interchanges_with<'a>(input: &'a [u8], reader: &mut impl BodyReader<'a>) -> Result<X12File<'a>> {
     let text = match std::str::from_utf8(input) {
         Ok(t) => t,
         Err(e) => {
@@ -730,7 +815,7 @@ pub fn parse_interchanges(input: &[u8]) -> Result<X12File<'_>> {
         if at >= text.len() {
             break;
         }
-        let (ic, next_at, next_index) = parse_one_interchange(text, at, seg_index, &mut findings)?;
+        let (ic, next_at, next_index) = parse_one_interchange(text, at, seg_index, &mut findings, reader)?;
         interchanges.push(ic);
         at = next_at;
         seg_index = next_index;
@@ -759,13 +844,13 @@ fn parse_one_interchange<'a>(
     start: usize,
     first_index: usize,
     findings: &mut Vec<Finding>,
+    reader: &mut impl BodyReader<'a>,
 ) -> Result<(Interchange<'a>, usize, usize)> {
     let rest = &text[start..];
     let (delims, isa_len, warn) = read_isa_delimiters(rest, start)?;
     findings.extend(warn);
     let isa_pos = Position { segment: first_index, offset: start };
-    let isa_body = &rest[3..isa_len - 1];
-    let isa_seg = Segment::tokenize("ISA", isa_body, &delims, isa_pos)?;
+    let isa_seg = Segment::tokenize("ISA", &rest[..isa_len - 1], &delims, isa_pos)?;
     if isa_seg.len() != 16 {
         return Err(X12Error::Isa(format!("ISA has {} elements where 16 are needed", isa_seg.len())));
     }
@@ -776,9 +861,15 @@ fn parse_one_interchange<'a>(
     let mut groups: Vec<FunctionalGroup<'a>> = Vec::new();
     let mut group: Option<(FunctionalGroup<'a>, &'a str)> = None;
     let mut open_st: Option<OpenSt<'a>> = None;
+    // Whether `reader` takes the body of the open transaction set.
+    let mut reading = false;
     loop {
         if open_st.is_some() {
-            segs.skip_to_envelope();
+            if reading {
+                segs.read_to_envelope(|seg| reader.segment(seg))?;
+            } else {
+                segs.skip_to_envelope();
+            }
         }
         let raw = match segs.next_raw() {
             None => {
@@ -786,14 +877,14 @@ fn parse_one_interchange<'a>(
             }
             Some(r) => r?,
         };
-        let (id, body, pos) = raw;
+        let (id, seg_text, pos) = raw;
         if open_st.is_some() && id != "SE" {
             if matches!(id, "ST" | "GS" | "GE" | "ISA" | "IEA") {
                 return Err(X12Error::Envelope { pos, msg: format!("{id} inside a transaction set that has no SE") });
             }
             continue;
         }
-        let seg = Segment::tokenize(id, body, &delims, pos)?;
+        let seg = Segment::tokenize(id, seg_text, &delims, pos)?;
         match id {
             "GS" => {
                 if group.is_some() {
@@ -810,14 +901,16 @@ fn parse_one_interchange<'a>(
                     });
                 }
                 let body_start = start + isa_len + segs.at;
+                let id = seg.required(1)?;
                 open_st = Some(OpenSt {
                     pos,
-                    id: seg.required(1)?,
+                    id,
                     control: seg.required(2)?,
                     implementation: seg.opt(3),
                     body_start,
                     first_body: pos.segment + 1,
                 });
+                reading = reader.start(id, &delims);
             }
             "SE" => {
                 let Some(OpenSt {
@@ -859,6 +952,10 @@ fn parse_one_interchange<'a>(
                     first_body_index: first_body,
                     delims,
                 };
+                if reading {
+                    reading = false;
+                    reader.end(&ts)?;
+                }
                 group.as_mut().expect("ST checked a group is open").0.transactions.push(ts);
             }
             "GE" => {

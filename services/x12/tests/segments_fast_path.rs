@@ -1,9 +1,12 @@
 //! `Segments::try_for_each_segment` must give exactly what the `Segments` iterator gives: the same
-//! segments (ids, positions, elements, components) and the same first error.
+//! segments (ids, positions, elements, components) and the same first error; and
+//! `parse_interchanges_with` must give a `BodyReader` the segments `TransactionSet::segments` gives.
 
 use proptest::prelude::*;
 use rcm_x12::X12Error;
-use rcm_x12::syntax::{Delimiters, Segment, Segments, parse_interchanges};
+use rcm_x12::syntax::{
+    BodyReader, Delimiters, Segment, Segments, TransactionSet, parse_interchanges, parse_interchanges_with,
+};
 
 /// What a segment exposes, owned.
 #[derive(Debug, PartialEq)]
@@ -102,6 +105,47 @@ fn same_segments_on_every_835_fixture() {
                 assert!(!a.0.is_empty());
                 n += ic.groups.len();
             }
+        }
+    }
+    assert!(n >= 15, "{n}");
+}
+
+/// Every body it is given, as the list of its segments, closed at SE.
+#[derive(Default)]
+struct Bodies {
+    open: Vec<Seen>,
+    read: Vec<Vec<Seen>>,
+}
+
+impl<'a> BodyReader<'a> for Bodies {
+    fn start(&mut self, _: &'a str, _: &Delimiters) -> bool {
+        true
+    }
+    fn segment(&mut self, seg: &Segment<'a>) -> Result<(), X12Error> {
+        self.open.push(seen(seg));
+        Ok(())
+    }
+    fn end(&mut self, _: &TransactionSet<'a>) -> Result<(), X12Error> {
+        self.read.push(std::mem::take(&mut self.open));
+        Ok(())
+    }
+}
+
+#[test]
+fn body_readers_are_given_the_segments_of_each_transaction_set() {
+    let dir = format!("{}/tests/fixtures/835", env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for sub in ["herophilus-assets", "pyx12/tests", "edi-835-parser", "linuxforhealth-x12/835_005010X221A1"] {
+        for entry in std::fs::read_dir(format!("{dir}/{sub}")).expect("fixture dir") {
+            let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+            let Ok(file) = parse_interchanges(&bytes) else { continue };
+            let mut bodies = Bodies::default();
+            let Ok(again) = parse_interchanges_with(&bytes, &mut bodies) else { continue };
+            assert_eq!(format!("{:?}", again.interchanges), format!("{:?}", file.interchanges));
+            assert_eq!(again.findings, file.findings);
+            let expected: Vec<Vec<Seen>> = file.transactions().map(|(_, _, ts)| by_iterator(ts.segments()).0).collect();
+            assert_eq!(bodies.read, expected);
+            n += expected.len();
         }
     }
     assert!(n >= 15, "{n}");

@@ -7,7 +7,7 @@
 //! Findings name the claim and line by ordinal (1-based, in file order) and position, never by
 //! patient data; they show the amounts, which are not identifiers.
 
-use super::model::{Claim, Remittance, ServiceLine};
+use super::model::{Adjustment, Claim, Remittance, ServiceLine};
 use crate::error::{Finding, Position};
 
 pub const BALANCE_LINE: &str = "balance.line";
@@ -42,14 +42,29 @@ fn at(pos: Option<Position>, seg: &str) -> String {
     }
 }
 
+/// The sum of the amounts of `adjustments`.
+pub(crate) fn adjusted(adjustments: &[Adjustment]) -> i128 {
+    adjustments.iter().map(|a| a.amount as i128).sum()
+}
+
 pub(crate) fn check_line(
     line: &ServiceLine,
     claim_no: usize,
     line_no: usize,
     pos: Option<Position>,
 ) -> Option<Finding> {
+    check_line_sum(line, adjusted(&line.adjustments), claim_no, line_no, pos)
+}
+
+/// [`check_line`] with the sum of the line's CAS amounts already known.
+pub(crate) fn check_line_sum(
+    line: &ServiceLine,
+    adjusted: i128,
+    claim_no: usize,
+    line_no: usize,
+    pos: Option<Position>,
+) -> Option<Finding> {
     let expected = line.charge as i128 - line.paid as i128;
-    let adjusted: i128 = line.adjustments.iter().map(|a| a.amount as i128).sum();
     (expected != adjusted).then(|| {
         Finding::error(
             BALANCE_LINE,
@@ -65,8 +80,18 @@ pub(crate) fn check_line(
 }
 
 pub(crate) fn check_claim(claim: &Claim, claim_no: usize, pos: Option<Position>) -> Option<Finding> {
+    let adjusted = claim.all_adjustments().map(|a| a.amount as i128).sum();
+    check_claim_sum(claim, adjusted, claim_no, pos)
+}
+
+/// [`check_claim`] with the sum of the claim's and its lines' CAS amounts already known.
+pub(crate) fn check_claim_sum(
+    claim: &Claim,
+    adjusted: i128,
+    claim_no: usize,
+    pos: Option<Position>,
+) -> Option<Finding> {
     let expected = claim.charge as i128 - claim.paid as i128;
-    let adjusted: i128 = claim.all_adjustments().map(|a| a.amount as i128).sum();
     (expected != adjusted).then(|| {
         Finding::error(
             BALANCE_CLAIM,
@@ -82,7 +107,11 @@ pub(crate) fn check_claim(claim: &Claim, claim_no: usize, pos: Option<Position>)
 }
 
 pub(crate) fn check_transaction(r: &Remittance, pos: Option<Position>) -> Option<Finding> {
-    let paid: i128 = r.claims().map(|c| c.paid as i128).sum();
+    check_transaction_sum(r, r.claims().map(|c| c.paid as i128).sum(), pos)
+}
+
+/// [`check_transaction`] with the sum of the claims' CLP04 already known.
+pub(crate) fn check_transaction_sum(r: &Remittance, paid: i128, pos: Option<Position>) -> Option<Finding> {
     let plb: i128 = r.provider_adjustments.iter().flat_map(|p| p.items.iter()).map(|i| i.amount as i128).sum();
     let expected = paid - plb;
     (expected != r.payment.amount as i128).then(|| {

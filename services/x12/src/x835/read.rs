@@ -1,10 +1,14 @@
-//! The 835 reader: envelopes from [`parse_interchanges`], then one pass over each transaction set's
-//! segments, dispatching on the segment id and the loop it is in.
+//! The 835 reader: the segments of each 835 body are read, dispatching on the segment id and the loop
+//! it is in, while [`parse_interchanges_with`] walks the envelopes; a file that does not read that
+//! way is read again in two passes (envelopes first, as [`parse_interchanges`] gives them, then each
+//! body), which decides the error.
 
 use super::balance;
 use super::model::*;
 use crate::error::{Finding, Position, Result, X12Error};
-use crate::syntax::{Segment, TransactionSet, parse_interchanges};
+use crate::syntax::{
+    BodyReader, Delimiters, Segment, TransactionSet, X12File, parse_interchanges, parse_interchanges_with,
+};
 use crate::value;
 use compact_str::CompactString as Str;
 use rust_decimal::Decimal;
@@ -36,7 +40,77 @@ pub mod codes {
 /// [`Document835::findings`]. A missing BPR, TRN, N1*PR or N1*PE, a required element that is empty
 /// or a value that cannot be read as its type stops reading with an error that gives the position.
 pub fn parse_835(input: &[u8]) -> Result<Document835> {
+    // One pass over the file when it reads cleanly; when it does not, the two-pass reading decides
+    // the error, so that envelope errors anywhere in the file come before errors in a body.
+    read_in_one_pass(input).or_else(|_| read_in_two_passes(input))
+}
+
+/// [`parse_835`] in one pass: the 835 bodies are read while the envelopes are walked.
+pub(super) fn read_in_one_pass(input: &[u8]) -> Result<Document835> {
+    let mut bodies = Bodies::default();
+    let file = parse_interchanges_with(input, &mut bodies)?;
+    let mut read = bodies.read.into_iter();
+    assemble(file, |_, (interchange, group), _, findings| {
+        let (mut remittance, body_findings) = read.next().ok_or_else(|| X12Error::Envelope {
+            pos: Position { segment: 0, offset: 0 },
+            msg: "an 835 body was not read".into(),
+        })?;
+        remittance.interchange_control_number = interchange;
+        remittance.group_control_number = group;
+        findings.extend(body_findings);
+        Ok(remittance)
+    })
+}
+
+/// [`parse_835`] in two passes: the envelopes of the whole file, then each 835 body.
+pub(super) fn read_in_two_passes(input: &[u8]) -> Result<Document835> {
     let file = parse_interchanges(input)?;
+    assemble(file, |ts, control, component, findings| {
+        let mut r = Reader::new(component);
+        ts.segments().try_for_each_segment(|seg| r.segment(seg))?;
+        let (remittance, body_findings) = r.finish(ts, control)?;
+        findings.extend(body_findings);
+        Ok(remittance)
+    })
+}
+
+/// The [`BodyReader`] of [`read_in_one_pass`]: reads each 835 body as the envelope walk gives it.
+#[derive(Default)]
+struct Bodies {
+    open: Option<Reader>,
+    /// The 835s read, in file order, with their findings.
+    read: Vec<(Remittance, Vec<Finding>)>,
+}
+
+impl<'a> BodyReader<'a> for Bodies {
+    fn start(&mut self, id: &'a str, delims: &Delimiters) -> bool {
+        let is_835 = id == "835";
+        self.open = is_835.then(|| Reader::new(delims.component));
+        is_835
+    }
+
+    fn segment(&mut self, seg: &Segment<'a>) -> Result<()> {
+        match self.open.as_mut() {
+            Some(r) => r.segment(seg),
+            None => Ok(()),
+        }
+    }
+
+    fn end(&mut self, ts: &TransactionSet<'a>) -> Result<()> {
+        if let Some(r) = self.open.take() {
+            // The control numbers are filled in by `read_in_one_pass`.
+            self.read.push(r.finish(ts, (0, 0))?);
+        }
+        Ok(())
+    }
+}
+
+/// The document of a file whose envelopes are read: `read` reads the 835 transaction set it is given
+/// (with ISA13 and GS06, the component separator, and the findings to add to).
+fn assemble(
+    file: X12File<'_>,
+    mut read: impl FnMut(&TransactionSet<'_>, (u32, u32), u8, &mut Vec<Finding>) -> Result<Remittance>,
+) -> Result<Document835> {
     let mut findings = file.findings;
     let mut remittances = Vec::new();
     let mut first_other: Option<Position> = None;
@@ -61,8 +135,7 @@ pub fn parse_835(input: &[u8]) -> Result<Document835> {
                     continue;
                 }
                 let control = (ic.header.control_number, g.header.control_number);
-                let r = read_remittance(ts, control, ic.delimiters.component, &mut findings)?;
-                remittances.push(r);
+                remittances.push(read(ts, control, ic.delimiters.component, &mut findings)?);
             }
         }
     }
@@ -73,6 +146,44 @@ pub fn parse_835(input: &[u8]) -> Result<Document835> {
         return Err(X12Error::WrongTransaction { pos, msg: "the file has no 835 transaction set".into() });
     }
     Ok(Document835 { remittances, findings })
+}
+
+/// Segment ids as integers: the reader dispatches on every segment, and one integer match is
+/// cheaper than a chain of string comparisons.
+mod id {
+    /// The id's bytes in a u32 (ids are 2 or 3 bytes; anything else is 0, which no id has).
+    #[inline(always)]
+    pub const fn key(id: &str) -> u32 {
+        match *id.as_bytes() {
+            [a, b] => a as u32 | (b as u32) << 8,
+            [a, b, c] => a as u32 | (b as u32) << 8 | (c as u32) << 16,
+            _ => 0,
+        }
+    }
+
+    pub const DTM: u32 = key("DTM");
+    pub const CAS: u32 = key("CAS");
+    pub const REF: u32 = key("REF");
+    pub const AMT: u32 = key("AMT");
+    pub const QTY: u32 = key("QTY");
+    pub const LQ: u32 = key("LQ");
+    pub const SVC: u32 = key("SVC");
+    pub const CLP: u32 = key("CLP");
+    pub const NM1: u32 = key("NM1");
+    pub const MIA: u32 = key("MIA");
+    pub const MOA: u32 = key("MOA");
+    pub const PER: u32 = key("PER");
+    pub const LX: u32 = key("LX");
+    pub const TS3: u32 = key("TS3");
+    pub const TS2: u32 = key("TS2");
+    pub const PLB: u32 = key("PLB");
+    pub const BPR: u32 = key("BPR");
+    pub const TRN: u32 = key("TRN");
+    pub const CUR: u32 = key("CUR");
+    pub const N1: u32 = key("N1");
+    pub const RDM: u32 = key("RDM");
+    pub const N3: u32 = key("N3");
+    pub const N4: u32 = key("N4");
 }
 
 /// Where the reader is.
@@ -118,6 +229,15 @@ fn exact<T>(scratch: &mut Vec<T>) -> Vec<T> {
     v
 }
 
+/// [`exact`] into `list`, a list of the claim or line just read (still `Vec::new()`), when there
+/// is something to move: assigning an empty Vec would only cost a call to drop the one it replaces.
+#[inline(always)]
+fn move_list<T>(scratch: &mut Vec<T>, list: &mut Vec<T>) {
+    if !scratch.is_empty() {
+        *list = exact(scratch);
+    }
+}
+
 /// The lists of the open claim, moved into it when it closes.
 #[derive(Default)]
 struct ClaimLists {
@@ -133,14 +253,14 @@ struct ClaimLists {
 
 impl ClaimLists {
     fn move_into(&mut self, c: &mut Claim) {
-        c.adjustments = exact(&mut self.adjustments);
-        c.names = exact(&mut self.names);
-        c.references = exact(&mut self.references);
-        c.dates = exact(&mut self.dates);
-        c.contacts = exact(&mut self.contacts);
-        c.amounts = exact(&mut self.amounts);
-        c.quantities = exact(&mut self.quantities);
-        c.lines = exact(&mut self.lines);
+        move_list(&mut self.adjustments, &mut c.adjustments);
+        move_list(&mut self.names, &mut c.names);
+        move_list(&mut self.references, &mut c.references);
+        move_list(&mut self.dates, &mut c.dates);
+        move_list(&mut self.contacts, &mut c.contacts);
+        move_list(&mut self.amounts, &mut c.amounts);
+        move_list(&mut self.quantities, &mut c.quantities);
+        move_list(&mut self.lines, &mut c.lines);
     }
 }
 
@@ -157,12 +277,12 @@ struct LineLists {
 
 impl LineLists {
     fn move_into(&mut self, l: &mut ServiceLine) {
-        l.dates = exact(&mut self.dates);
-        l.adjustments = exact(&mut self.adjustments);
-        l.references = exact(&mut self.references);
-        l.amounts = exact(&mut self.amounts);
-        l.quantities = exact(&mut self.quantities);
-        l.remarks = exact(&mut self.remarks);
+        move_list(&mut self.dates, &mut l.dates);
+        move_list(&mut self.adjustments, &mut l.adjustments);
+        move_list(&mut self.references, &mut l.references);
+        move_list(&mut self.amounts, &mut l.amounts);
+        move_list(&mut self.quantities, &mut l.quantities);
+        move_list(&mut self.remarks, &mut l.remarks);
     }
 }
 
@@ -170,8 +290,9 @@ impl LineLists {
 const DATE_CACHE_BITS: u32 = 9;
 
 /// The state of one transaction set being read.
-struct Reader<'f> {
-    findings: &'f mut Vec<Finding>,
+struct Reader {
+    /// Findings about the transaction set, in the order found.
+    findings: Vec<Finding>,
     state: Loop,
     payment: Option<(Payment, Position)>,
     trace: Option<Trace>,
@@ -194,73 +315,86 @@ struct Reader<'f> {
     line: Option<(Position, usize)>,
     line_lists: LineLists,
     claims_seen: usize,
+    /// The sums the balancing checks need, kept as the amounts are read rather than summed again at
+    /// each close: the open line's CAS amounts; the open claim's claim and line CAS amounts; the
+    /// CLP04 of the claims closed.
+    line_adjusted: i128,
+    claim_adjusted: i128,
+    paid: i128,
     /// The interchange's component separator.
     component: u8,
     /// Dates read, keyed by their eight bytes.
     dates: Box<[Option<(u64, chrono::NaiveDate)>; 1 << DATE_CACHE_BITS]>,
 }
 
-/// Reads one 835 transaction set; `control` is (ISA13, GS06).
-fn read_remittance(
-    ts: &TransactionSet<'_>,
-    (interchange_control_number, group_control_number): (u32, u32),
-    component: u8,
-    findings: &mut Vec<Finding>,
-) -> Result<Remittance> {
-    let mut r = Reader {
-        findings,
-        state: Loop::Header,
-        payment: None,
-        trace: None,
-        currency: None,
-        receiver_id: None,
-        version_id: None,
-        production_date: None,
-        payer: None,
-        payee: None,
-        groups: Vec::new(),
-        provider_adjustments: Vec::new(),
-        group_claims: Vec::new(),
-        claim: None,
-        claim_lists: ClaimLists::default(),
-        line: None,
-        line_lists: LineLists::default(),
-        claims_seen: 0,
-        component,
-        dates: Box::new([None; 1 << DATE_CACHE_BITS]),
-    };
-    ts.segments().try_for_each_segment(|seg| r.segment(seg))?;
-    r.close_group();
+impl Reader {
+    fn new(component: u8) -> Self {
+        Reader {
+            findings: Vec::new(),
+            state: Loop::Header,
+            payment: None,
+            trace: None,
+            currency: None,
+            receiver_id: None,
+            version_id: None,
+            production_date: None,
+            payer: None,
+            payee: None,
+            groups: Vec::new(),
+            provider_adjustments: Vec::new(),
+            group_claims: Vec::new(),
+            claim: None,
+            claim_lists: ClaimLists::default(),
+            line: None,
+            line_lists: LineLists::default(),
+            claims_seen: 0,
+            line_adjusted: 0,
+            claim_adjusted: 0,
+            paid: 0,
+            component,
+            dates: Box::new([None; 1 << DATE_CACHE_BITS]),
+        }
+    }
 
-    let missing = |segment: &'static str, context: &str| X12Error::MissingSegment {
-        pos: ts.position,
-        segment,
-        context: format!("{context} in the 835 transaction set that starts here"),
-    };
-    let Some((payment, bpr_pos)) = r.payment else { return Err(missing("BPR", "(financial information)")) };
-    let Some(trace) = r.trace else { return Err(missing("TRN", "(reassociation trace number)")) };
-    let Some(payer) = r.payer else { return Err(missing("N1", "N1*PR (loop 1000A, payer)")) };
-    let Some(payee) = r.payee else { return Err(missing("N1", "N1*PE (loop 1000B, payee)")) };
-    let remittance = Remittance {
-        interchange_control_number,
-        group_control_number,
-        control_number: ts.control_number.into(),
-        payment,
-        trace,
-        currency: r.currency,
-        receiver_id: r.receiver_id,
-        version_id: r.version_id,
-        production_date: r.production_date,
-        payer,
-        payee,
-        claim_groups: r.groups,
-        provider_adjustments: r.provider_adjustments,
-    };
-    r.findings.extend(balance::check_transaction(&remittance, Some(bpr_pos)));
-    Ok(remittance)
+    /// The remittance of the transaction set `ts` once all its segments are read, and the findings
+    /// about it; `control` is (ISA13, GS06).
+    fn finish(
+        mut self,
+        ts: &TransactionSet<'_>,
+        (interchange_control_number, group_control_number): (u32, u32),
+    ) -> Result<(Remittance, Vec<Finding>)> {
+        self.close_group();
+        let missing = |segment: &'static str, context: &str| X12Error::MissingSegment {
+            pos: ts.position,
+            segment,
+            context: format!("{context} in the 835 transaction set that starts here"),
+        };
+        let Some((payment, bpr_pos)) = self.payment else { return Err(missing("BPR", "(financial information)")) };
+        let Some(trace) = self.trace else { return Err(missing("TRN", "(reassociation trace number)")) };
+        let Some(payer) = self.payer else { return Err(missing("N1", "N1*PR (loop 1000A, payer)")) };
+        let Some(payee) = self.payee else { return Err(missing("N1", "N1*PE (loop 1000B, payee)")) };
+        let remittance = Remittance {
+            interchange_control_number,
+            group_control_number,
+            control_number: ts.control_number.into(),
+            payment,
+            trace,
+            currency: self.currency,
+            receiver_id: self.receiver_id,
+            version_id: self.version_id,
+            production_date: self.production_date,
+            payer,
+            payee,
+            claim_groups: self.groups,
+            provider_adjustments: self.provider_adjustments,
+        };
+        let mut findings = self.findings;
+        findings.extend(balance::check_transaction_sum(&remittance, self.paid, Some(bpr_pos)));
+        Ok((remittance, findings))
+    }
 }
 
-impl Reader<'_> {
+impl Reader {
     #[cold]
     fn unexpected(&mut self, seg: &Segment<'_>, what: &str) {
         self.findings.push(Finding::warning(
@@ -274,7 +408,7 @@ impl Reader<'_> {
     /// and received dates of a few months), so dates read are kept in a small direct-mapped cache.
     #[inline]
     fn date(&mut self, seg: &Segment<'_>, i: usize) -> Result<chrono::NaiveDate> {
-        let Ok(bytes) = <[u8; 8]>::try_from(seg.element(i).as_bytes()) else { return seg.ymd(i) };
+        let Ok(bytes) = <[u8; 8]>::try_from(seg.element_bytes(i)) else { return seg.ymd(i) };
         let key = u64::from_le_bytes(bytes);
         let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - DATE_CACHE_BITS)) as usize;
         if let Some(&Some((k, d))) = self.dates.get(slot)
@@ -305,20 +439,28 @@ impl Reader<'_> {
 
     /// Closes the open service line: moves its lists in and checks its balance.
     fn close_line(&mut self) {
+        let adjusted = std::mem::take(&mut self.line_adjusted);
         let Some((pos, line_no)) = self.line.take() else { return };
         let claim_no = self.claim.map_or(0, |c| c.1);
         let Some(line) = self.claim_lists.lines.last_mut() else { return };
         self.line_lists.move_into(line);
-        self.findings.extend(balance::check_line(line, claim_no, line_no, Some(pos)));
+        self.claim_adjusted += adjusted;
+        if line.charge as i128 - line.paid as i128 != adjusted {
+            self.findings.extend(balance::check_line_sum(line, adjusted, claim_no, line_no, Some(pos)));
+        }
     }
 
     /// Closes the open claim (and its open line): moves its lists in and checks its balance.
     fn close_claim(&mut self) {
         self.close_line();
+        let adjusted = std::mem::take(&mut self.claim_adjusted);
         let Some((pos, claim_no)) = self.claim.take() else { return };
         if let Some(claim) = self.group_claims.last_mut() {
             self.claim_lists.move_into(claim);
-            self.findings.extend(balance::check_claim(claim, claim_no, Some(pos)));
+            self.paid += claim.paid as i128;
+            if claim.charge as i128 - claim.paid as i128 != adjusted {
+                self.findings.extend(balance::check_claim_sum(claim, adjusted, claim_no, Some(pos)));
+            }
         }
     }
 
@@ -326,8 +468,12 @@ impl Reader<'_> {
     fn close_group(&mut self) {
         self.close_claim();
         if let Some(g) = self.groups.last_mut() {
-            if g.claims.is_empty() {
-                g.claims = exact(&mut self.group_claims);
+            if g.claims.is_empty() && !self.group_claims.is_empty() {
+                // A group's claims are many and large: rather than copy them, the scratch list is
+                // handed over and shrunk in place, and a new one made for the next group.
+                let capacity = self.group_claims.capacity();
+                g.claims = std::mem::replace(&mut self.group_claims, Vec::with_capacity(capacity));
+                g.claims.shrink_to_fit();
             } else {
                 g.claims.append(&mut self.group_claims);
             }
@@ -349,15 +495,15 @@ impl Reader<'_> {
     /// Reads one segment of the transaction set body.
     fn segment(&mut self, seg: &Segment<'_>) -> Result<()> {
         let state = self.state;
-        match seg.id() {
+        match id::key(seg.id()) {
             // Loops 2110 and 2100 first: they are most of the segments.
-            "DTM" => match state {
+            id::DTM => match state {
                 Loop::Line => {
                     let date = self.date(seg, 2)?;
-                    let slot = match (seg.element(1), self.open_line()) {
-                        ("472", Some(l)) if l.service_date.is_none() => &mut l.service_date,
-                        ("150", Some(l)) if l.service_start.is_none() => &mut l.service_start,
-                        ("151", Some(l)) if l.service_end.is_none() => &mut l.service_end,
+                    let slot = match (seg.element_bytes(1), self.open_line()) {
+                        (b"472", Some(l)) if l.service_date.is_none() => &mut l.service_date,
+                        (b"150", Some(l)) if l.service_start.is_none() => &mut l.service_start,
+                        (b"151", Some(l)) if l.service_end.is_none() => &mut l.service_end,
                         _ => {
                             self.line_lists.dates.push(DateRef { qualifier: seg.req(1)?.into(), date });
                             return Ok(());
@@ -375,14 +521,14 @@ impl Reader<'_> {
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "CAS" => match state {
-                Loop::Line => read_cas(seg, &mut self.line_lists.adjustments)?,
-                Loop::Claim => read_cas(seg, &mut self.claim_lists.adjustments)?,
+            id::CAS => match state {
+                Loop::Line => self.line_adjusted += read_cas(seg, &mut self.line_lists.adjustments)?,
+                Loop::Claim => self.claim_adjusted += read_cas(seg, &mut self.claim_lists.adjustments)?,
                 _ => self.unexpected(seg, ""),
             },
-            "REF" => match state {
+            id::REF => match state {
                 Loop::Line => match self.open_line() {
-                    Some(l) if seg.element(1) == "6R" && l.control_number.is_none() => {
+                    Some(l) if seg.element_bytes(1) == b"6R" && l.control_number.is_none() => {
                         l.control_number = Some(seg.text(2));
                     }
                     _ => self.line_lists.references.push(read_ref(seg)?),
@@ -406,26 +552,26 @@ impl Reader<'_> {
                 },
                 _ => self.unexpected(seg, ""),
             },
-            "AMT" => match state {
+            id::AMT => match state {
                 Loop::Line => match self.open_line() {
-                    Some(l) if seg.element(1) == "B6" && l.allowed.is_none() => l.allowed = Some(seg.cents(2)?),
+                    Some(l) if seg.element_bytes(1) == b"B6" && l.allowed.is_none() => l.allowed = Some(seg.cents(2)?),
                     _ => self.line_lists.amounts.push(read_amt(seg)?),
                 },
                 Loop::Claim => self.claim_lists.amounts.push(read_amt(seg)?),
                 _ => self.unexpected(seg, ""),
             },
-            "QTY" => match state {
+            id::QTY => match state {
                 Loop::Line => self.line_lists.quantities.push(read_qty(seg)?),
                 Loop::Claim => self.claim_lists.quantities.push(read_qty(seg)?),
                 _ => self.unexpected(seg, ""),
             },
-            "LQ" => match state {
+            id::LQ => match state {
                 Loop::Line => {
                     self.line_lists.remarks.push(Remark { qualifier: seg.req(1)?.into(), code: seg.req(2)?.into() })
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "SVC" => match state {
+            id::SVC => match state {
                 Loop::Claim | Loop::Line => {
                     self.close_line();
                     read_svc_into(seg, self.component, &mut self.claim_lists.lines)?;
@@ -434,7 +580,7 @@ impl Reader<'_> {
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "CLP" => match state {
+            id::CLP => match state {
                 Loop::Header | Loop::Footer => self.unexpected(seg, ""),
                 _ => {
                     self.close_claim();
@@ -445,19 +591,31 @@ impl Reader<'_> {
                     self.state = Loop::Claim;
                 }
             },
-            "NM1" => match state {
+            id::NM1 => match state {
                 Loop::Claim => read_nm1_into(seg, &mut self.claim_lists.names)?,
                 _ => self.unexpected(seg, ""),
             },
-            "MIA" => match (state, self.open_claim()) {
+            // The rest: the header, the 1000 loops, LX, TS3, TS2, MIA, MOA, PER and PLB.
+            _ => return self.other_segment(seg),
+        }
+        Ok(())
+    }
+
+    /// The segments [`Reader::segment`] does not read itself: kept out of it so that the code for
+    /// the common segments stays small.
+    #[inline(never)]
+    fn other_segment(&mut self, seg: &Segment<'_>) -> Result<()> {
+        let state = self.state;
+        match id::key(seg.id()) {
+            id::MIA => match (state, self.open_claim()) {
                 (Loop::Claim, Some(c)) if c.inpatient.is_none() => c.inpatient = Some(Box::new(read_mia(seg)?)),
                 _ => self.unexpected(seg, ""),
             },
-            "MOA" => match (state, self.open_claim()) {
+            id::MOA => match (state, self.open_claim()) {
                 (Loop::Claim, Some(c)) if c.outpatient.is_none() => c.outpatient = Some(Box::new(read_moa(seg)?)),
                 _ => self.unexpected(seg, ""),
             },
-            "PER" => match state {
+            id::PER => match state {
                 Loop::Claim => self.claim_lists.contacts.push(read_per(seg)?),
                 Loop::Payer => {
                     if let Some(p) = self.payer.as_mut() {
@@ -467,7 +625,7 @@ impl Reader<'_> {
                 Loop::OtherParty => {}
                 _ => self.unexpected(seg, ""),
             },
-            "LX" => match state {
+            id::LX => match state {
                 Loop::Header | Loop::Footer => self.unexpected(seg, ""),
                 _ => {
                     let number = read_lx(seg)?;
@@ -476,20 +634,20 @@ impl Reader<'_> {
                     self.state = Loop::Group;
                 }
             },
-            "TS3" => match state {
+            id::TS3 => match state {
                 Loop::Group if self.groups.last().is_some_and(|g| g.summary.is_none()) => {
-                    let summary = read_ts3(seg, self.findings)?;
+                    let summary = read_ts3(seg, &mut self.findings)?;
                     if let Some(g) = self.groups.last_mut() {
                         g.summary = Some(Box::new(summary));
                     }
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "TS2" => match (state, self.groups.last_mut()) {
+            id::TS2 => match (state, self.groups.last_mut()) {
                 (Loop::Group, Some(g)) if g.supplemental.is_none() => g.supplemental = Some(Box::new(read_ts2(seg)?)),
                 _ => self.unexpected(seg, ""),
             },
-            "PLB" => match state {
+            id::PLB => match state {
                 Loop::Header => self.unexpected(seg, ""),
                 _ => {
                     let plb = read_plb(seg, self.component)?;
@@ -499,21 +657,21 @@ impl Reader<'_> {
                 }
             },
             // The header and the 1000 loops.
-            "BPR" => match state {
+            id::BPR => match state {
                 Loop::Header if self.payment.is_none() => {
-                    self.payment = Some((read_bpr(seg, self.findings)?, seg.position()))
+                    self.payment = Some((read_bpr(seg, &mut self.findings)?, seg.position()))
                 }
                 _ => self.unexpected(seg, ""),
             },
-            "TRN" => match state {
+            id::TRN => match state {
                 Loop::Header if self.trace.is_none() => self.trace = Some(read_trn(seg)?),
                 _ => self.unexpected(seg, ""),
             },
-            "CUR" => match state {
+            id::CUR => match state {
                 Loop::Header if self.currency.is_none() => self.currency = Some(Str::from(seg.req(2)?)),
                 _ => self.unexpected(seg, ""),
             },
-            "N1" => match state {
+            id::N1 => match state {
                 Loop::Header | Loop::Payer | Loop::Payee | Loop::OtherParty => match seg.element(1) {
                     "PR" if self.payer.is_none() => {
                         self.payer = Some(Payer {
@@ -544,7 +702,7 @@ impl Reader<'_> {
                 },
                 _ => self.unexpected(seg, ""),
             },
-            "N3" | "N4" => {
+            id::N3 | id::N4 => {
                 let address = match state {
                     Loop::Payer => self.payer.as_mut().map(|p| &mut p.address),
                     Loop::Payee => self.payee.as_mut().map(|p| &mut p.address),
@@ -556,7 +714,7 @@ impl Reader<'_> {
                     None => self.unexpected(seg, ""),
                 }
             }
-            "RDM" => match (state, self.payee.as_mut()) {
+            id::RDM => match (state, self.payee.as_mut()) {
                 (Loop::Payee, Some(p)) if p.delivery.is_none() => {
                     p.delivery = Some(RemittanceDelivery {
                         method: seg.req(1)?.into(),
@@ -582,7 +740,7 @@ trait SegmentExt<'a> {
 }
 
 impl<'a> SegmentExt<'a> for Segment<'a> {
-    #[inline]
+    #[inline(always)]
     fn req(&self, i: usize) -> Result<&'a str> {
         let v = self.element(i);
         if v.is_empty() {
@@ -593,22 +751,21 @@ impl<'a> SegmentExt<'a> for Segment<'a> {
 
     #[inline(always)]
     fn cents(&self, i: usize) -> Result<i64> {
-        let v = self.element(i);
-        match quick_cents(v) {
+        match quick_cents(self.element_bytes(i)) {
             Some(c) => Ok(c),
-            None => slow_cents(self, i, v),
+            None => slow_cents(self, i),
         }
     }
 
     #[inline(always)]
     fn opt_cents(&self, i: usize) -> Result<Option<i64>> {
-        let v = self.element(i);
+        let v = self.element_bytes(i);
         if v.is_empty() {
             return Ok(None);
         }
         match quick_cents(v) {
             Some(c) => Ok(Some(c)),
-            None => slow_cents(self, i, v).map(Some),
+            None => slow_cents(self, i).map(Some),
         }
     }
 
@@ -621,7 +778,8 @@ impl<'a> SegmentExt<'a> for Segment<'a> {
 /// Amounts [`quick_cents`] leaves: read (or rejected) by [`value::parse_cents`], or required but empty.
 #[cold]
 #[inline(never)]
-fn slow_cents(seg: &Segment<'_>, i: usize, v: &str) -> Result<i64> {
+fn slow_cents(seg: &Segment<'_>, i: usize) -> Result<i64> {
+    let v = seg.element(i);
     if v.is_empty() {
         return Err(seg.error(i, "is required but empty"));
     }
@@ -632,8 +790,7 @@ fn slow_cents(seg: &Segment<'_>, i: usize, v: &str) -> Result<i64> {
 /// digits before the point and at most 2 after) read straight to cents; `None` for anything else,
 /// which [`value::parse_cents`] then reads or rejects. Same result as `parse_cents` where it answers.
 #[inline(always)]
-pub(crate) fn quick_cents(v: &str) -> Option<i64> {
-    let b = v.as_bytes();
+pub(crate) fn quick_cents(b: &[u8]) -> Option<i64> {
     let (neg, b) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),
@@ -641,27 +798,24 @@ pub(crate) fn quick_cents(v: &str) -> Option<i64> {
     if b.is_empty() || b.len() > 18 {
         return None;
     }
+    // The digits before the point, then what follows them matched whole: nothing, a point, or a
+    // point and one or two digits.
     let mut n: i64 = 0;
-    // Digits after the point (None before it).
-    let mut frac: Option<u32> = None;
-    for &c in b {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
         let d = c.wrapping_sub(b'0');
-        if d <= 9 {
-            n = n * 10 + d as i64;
-            if let Some(f) = frac.as_mut() {
-                *f += 1;
-            }
-        } else if c == b'.' && frac.is_none() {
-            frac = Some(0);
-        } else {
-            return None;
+        if d > 9 {
+            break;
         }
+        n = n * 10 + d as i64;
+        i += 1;
     }
-    let cents = match frac {
-        None if b.len() <= 15 => n * 100,
-        Some(0) if b.len() > 1 && b.len() <= 16 => n * 100,
-        Some(1) if b.len() <= 17 => n * 10,
-        Some(2) => n,
+    let digit = |c: u8| c.wrapping_sub(b'0') as i64;
+    let cents = match b.get(i..)? {
+        [] if b.len() <= 15 => n * 100,
+        [b'.'] if b.len() > 1 && b.len() <= 16 => n * 100,
+        [b'.', d1] if d1.is_ascii_digit() && b.len() <= 17 => n * 100 + digit(*d1) * 10,
+        [b'.', d1, d2] if d1.is_ascii_digit() && d2.is_ascii_digit() => n * 100 + digit(*d1) * 10 + digit(*d2),
         _ => return None,
     };
     Some(if neg { -cents } else { cents })
@@ -719,12 +873,21 @@ fn req_decimal(seg: &Segment<'_>, i: usize) -> Result<Decimal> {
     decimal(seg, i, seg.req(i)?)
 }
 
-#[inline]
+/// Most optional quantities are absent: that case is inlined, reading one is a call.
+#[inline(always)]
 fn opt_decimal(seg: &Segment<'_>, i: usize) -> Result<Option<Decimal>> {
-    match seg.opt(i) {
-        None => Ok(None),
-        Some(v) => decimal(seg, i, v).map(Some),
+    let v = seg.element(i);
+    if v.is_empty() {
+        return Ok(None);
     }
+    // The call returns the Decimal alone: a `Result<Option<Decimal>>` from it would be merged with
+    // the `Ok(None)` above in memory, and reading that back stalls.
+    some_decimal(seg, i, v).map(Some)
+}
+
+#[inline(never)]
+fn some_decimal(seg: &Segment<'_>, i: usize, v: &str) -> Result<Decimal> {
+    decimal(seg, i, v)
 }
 
 fn read_bpr(seg: &Segment<'_>, findings: &mut Vec<Finding>) -> Result<Payment> {
@@ -817,31 +980,31 @@ fn read_lx(seg: &Segment<'_>) -> Result<u32> {
     v.parse::<u32>().map_err(|_| seg.error(1, "is not a whole number of at most 9 digits"))
 }
 
-/// Flattens a CAS segment's up to six reason/amount/quantity triples.
-fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<()> {
-    let group = Str::from(seg.req(1)?);
+/// Flattens a CAS segment's up to six reason/amount/quantity triples; returns the sum of their amounts.
+fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<i128> {
+    let group = seg.req(1)?;
     seg.req(2)?;
     let last = seg.len().min(19);
+    let mut sum = 0;
     let mut r = 2;
     while r <= last {
-        match seg.opt(r) {
-            Some(reason) => out.push(Adjustment {
-                group: group.clone(),
-                reason: reason.into(),
-                amount: seg.cents(r + 1)?,
-                quantity: opt_decimal(seg, r + 2)?,
-            }),
-            None if seg.opt(r + 1).is_some() || seg.opt(r + 2).is_some() => {
-                return Err(seg.error(r, "is required when an adjustment amount or quantity follows it"));
-            }
-            None => {}
+        let reason = seg.element(r);
+        if !reason.is_empty() {
+            let amount = seg.cents(r + 1)?;
+            let quantity = opt_decimal(seg, r + 2)?;
+            sum += amount as i128;
+            // Most CAS segments have one triple: the group is made for each rather than cloned.
+            out.push(Adjustment { group: group.into(), reason: reason.into(), amount, quantity });
+        } else if !seg.element_bytes(r + 1).is_empty() || !seg.element_bytes(r + 2).is_empty() {
+            return Err(seg.error(r, "is required when an adjustment amount or quantity follows it"));
         }
         r += 3;
     }
-    Ok(())
+    Ok(sum)
 }
 
 /// Reads a CLP onto the end of `claims` (built in place: a claim is large).
+#[inline(never)]
 fn read_clp_into(seg: &Segment<'_>, claims: &mut Vec<Claim>) -> Result<()> {
     let patient_control_number = seg.req(1)?.into();
     let status = seg.req(2)?.into();
@@ -880,6 +1043,7 @@ fn read_clp_into(seg: &Segment<'_>, claims: &mut Vec<Claim>) -> Result<()> {
 }
 
 /// Reads an NM1 onto the end of `names`.
+#[inline(never)]
 fn read_nm1_into(seg: &Segment<'_>, names: &mut Vec<EntityName>) -> Result<()> {
     let entity = seg.req(1)?.into();
     names.push(EntityName {

@@ -304,6 +304,52 @@ fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
+/// Where reading in one pass gives a document, reading in two passes gives the same one, and its
+/// balancing findings (sums the reader keeps as it reads) are those of [`balance_findings`].
+fn one_pass_agrees(input: &[u8]) -> Result<(), TestCaseError> {
+    if let Ok(doc) = read::read_in_one_pass(input) {
+        let balancing: Vec<_> = doc.findings.iter().map(|f| f.code).filter(|c| c.starts_with("balance.")).collect();
+        let expected: Vec<_> = doc.remittances.iter().flat_map(balance_findings).map(|f| f.code).collect();
+        prop_assert_eq!(balancing, expected);
+        prop_assert_eq!(Ok(doc), read::read_in_two_passes(input));
+    }
+    Ok(())
+}
+
+#[test]
+fn one_pass_and_two_pass_readings_agree_on_every_fixture() {
+    let mut dirs = vec![std::path::PathBuf::from(format!("{}/tests/fixtures/835", env!("CARGO_MANIFEST_DIR")))];
+    let mut read_in_one_pass = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("fixture dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let input = std::fs::read(&path).expect("read");
+            one_pass_agrees(&input).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            read_in_one_pass += usize::from(read::read_in_one_pass(&input).is_ok());
+        }
+    }
+    assert!(read_in_one_pass >= 15, "{read_in_one_pass}");
+    one_pass_agrees(BALANCED.as_bytes()).expect("balanced sample");
+}
+
+#[test]
+fn one_pass_reads_other_transactions_and_several_groups_like_two_passes() {
+    let other = "ST*999*0002~AK1*HC*1*005010X222A1~AK9*A*1*1*1~SE*4*0002~";
+    let two_groups = BALANCED.replace(
+        "GE*1*7~IEA*1*000000007~",
+        &format!("GE*1*7~GS*FA*PAYER*PROVIDER*20240102*1230*8*X*005010X231A1~{other}GE*1*8~IEA*2*000000007~"),
+    );
+    let mixed = BALANCED.replace("ST*835*0001~", &format!("{other}ST*835*0001~")).replace("GE*1*7", "GE*2*7");
+    for text in [two_groups.as_str(), mixed.as_str(), &format!("{BALANCED}\n{BALANCED}")] {
+        let doc = read::read_in_one_pass(text.as_bytes()).expect("reads in one pass");
+        assert_eq!(Ok(doc), read::read_in_two_passes(text.as_bytes()));
+    }
+}
+
 #[test]
 fn the_writer_refuses_values_it_cannot_send() {
     let (isa, gs) = sample_headers(1);
@@ -413,13 +459,19 @@ fn quick_cents_agrees_with_parse_cents() {
         "+1",
         "0.1",
         "00012",
+        "1.a",
+        ".a5",
+        "1.5-",
+        "7.-",
+        "123456789012345.6",
+        "1234567890123456.",
     ] {
-        if let Some(c) = read::quick_cents(v) {
+        if let Some(c) = read::quick_cents(v.as_bytes()) {
             assert_eq!(Ok(c), crate::value::parse_cents(v), "{v:?}");
         }
     }
-    assert_eq!(read::quick_cents("-12.5"), Some(-1250));
-    assert_eq!(read::quick_cents("100.000"), None, "left to parse_cents");
+    assert_eq!(read::quick_cents(b"-12.5"), Some(-1250));
+    assert_eq!(read::quick_cents(b"100.000"), None, "left to parse_cents");
 }
 
 proptest! {
@@ -438,12 +490,44 @@ proptest! {
 
     #[test]
     fn quick_cents_agrees_on_any_decimal_looking_text(v in "-?[0-9]{0,19}(\\.[0-9]{0,4})?") {
-        if let Some(c) = read::quick_cents(&v) {
+        if let Some(c) = read::quick_cents(v.as_bytes()) {
             prop_assert_eq!(Ok(c), crate::value::parse_cents(&v));
         } else if crate::value::parse_cents(&v).is_ok() {
             // Left to parse_cents: only long values or more than two decimals.
             prop_assert!(v.len() > 15 || v.split('.').nth(1).is_some_and(|f| f.len() > 2));
         }
+    }
+
+    /// Damaged 835s read in one pass, when they read, as in two.
+    #[test]
+    fn one_pass_agrees_with_two_passes_on_damaged_input(
+        seed in 0u64..1000,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), 0usize..18), 0..6),
+    ) {
+        // Bytes replaced, or envelope segments (and near misses) put after a segment terminator.
+        const SEGMENTS: [&str; 8] = [
+            "SE*3*0001~",
+            "ST*835*0002~",
+            "ST*999*0003~",
+            "GE*1*7~",
+            "GS*HP*A*B*20240101*1200*9*X*005010X221A1~",
+            "IEA*1*000000007~",
+            "SE~",
+            "~",
+        ];
+        let text = sample_835(6, seed).expect("writes");
+        let mut bytes = text.into_bytes();
+        for (at, what) in edits {
+            let i = at.index(bytes.len());
+            match what {
+                0..10 => bytes[i] = [b'*', b':', b'~', b'^', b'X', b'9', b'.', b'-', b'S', b'E'][what],
+                _ => {
+                    let after = bytes[i..].iter().position(|&b| b == b'~').map_or(bytes.len(), |n| i + n + 1);
+                    bytes.splice(after..after, SEGMENTS[what - 10].bytes());
+                }
+            }
+        }
+        one_pass_agrees(&bytes)?;
     }
 
     /// Damaged 835s: any result but a panic, and no patient data in errors or findings.
