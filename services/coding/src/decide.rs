@@ -638,6 +638,7 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, books: &Books, suggestions:
         frequency_code: if e.frequency_code.is_empty() { "1".into() } else { e.frequency_code.clone() },
         payer_claim_control_number: e.payer_claim_control_number.clone(),
         patient_control_number: patient_control_number(claim_id),
+        version: e.claim_version.max(1),
     };
     Outcome::Coded(Box::new(ClaimCoded { claim: Some(claim), findings: warnings }))
 }

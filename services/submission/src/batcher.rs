@@ -177,6 +177,8 @@ impl Batcher {
                     interchange_control_number: ctl.interchange,
                     transaction_control_number: ctl.st02(),
                     lines: r.claim.lines.clone(),
+                    version: r.claim.version.max(1),
+                    frequency_code: r.x12.frequency.to_string(),
                 });
                 let origin = Origin {
                     tenant: tenant.to_string(),

@@ -700,6 +700,7 @@ mod tests {
             frequency_code: String::new(),
             payer_claim_control_number: String::new(),
             patient_control_number: "PCN-1".into(),
+            version: 1,
         }
     }
 

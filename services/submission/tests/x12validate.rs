@@ -122,6 +122,7 @@ fn claims() -> Vec<pb::Claim> {
         frequency_code: String::new(),
         payer_claim_control_number: String::new(),
         patient_control_number: format!("PCN-{n:04}"),
+        version: 1,
     };
     let mut out = vec![base(1, &org), base(2, &org)];
     // A child on a parent's plan, with a referring provider and a prior authorization.
