@@ -55,6 +55,7 @@ pub async fn on_claim_submitted(ctx: &mut Ctx, state: &State) -> Result<(), Hand
         lines: &s.lines,
         now: ctx.now(),
     };
+    store::lock_pcn(ctx.db(), &env.tenant_id, &s.patient_control_number).await.map_err(Error::from)?;
     let submissions = store::record_submitted(ctx.db(), &submitted).await.map_err(Error::from)?;
     tracing::info!(tenant = %env.tenant_id, claim_id = %env.claim_id, submissions, "claim expected");
     metrics::counter!("rcm_remittance_claims_expected_total").increment(1);
