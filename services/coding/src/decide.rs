@@ -1,12 +1,13 @@
-//! Coding's decisions, without I/O: the form of codes, the pricing of lines, and whether an
-//! encounter becomes a claim (`ClaimCoded`) or waits for a coder (`CodingReviewRequired`).
+//! Coding's decisions, without I/O: the form of codes, the pricing of lines, whether an encounter
+//! becomes a claim (`ClaimCoded`) or waits for a coder (`CodingReviewRequired`), and what a
+//! correction denials asks for becomes (a void at once, or a replacement for a coder).
 
 use chrono::NaiveDate;
 use rcm_codesets::hcpcs::Hcpcs;
 use rcm_codesets::icd10cm::{Icd10Cm, Version, VersionChoice};
 use rcm_codesets::{cpt, modifiers, pos};
 use rcm_proto::common::{Claim, CodeSuggestion, Encounter, Finding, ServiceLine, Severity, SourceCode};
-use rcm_proto::events::{ClaimCoded, CodingReviewRequired};
+use rcm_proto::events::{ClaimCoded, CodingReviewRequired, CorrectionRequested};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{HashMap, HashSet};
 
@@ -638,8 +639,117 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, books: &Books, suggestions:
         frequency_code: if e.frequency_code.is_empty() { "1".into() } else { e.frequency_code.clone() },
         payer_claim_control_number: e.payer_claim_control_number.clone(),
         patient_control_number: patient_control_number(claim_id),
+        version: e.claim_version.max(1),
     };
     Outcome::Coded(Box::new(ClaimCoded { claim: Some(claim), findings: warnings }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corrections and voids
+// ---------------------------------------------------------------------------------------------
+
+/// What coding does with a correction denials asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Correction {
+    /// A void goes out at once: the claim as last sent, frequency 8, naming the payer's claim.
+    Void(Box<ClaimCoded>),
+    /// A replacement waits for a coder: the claim as last sent, as an encounter (frequency 7,
+    /// naming the payer's claim, as the new version), and why it waits.
+    Review { encounter: Box<Encounter>, review: CodingReviewRequired },
+}
+
+/// Why a correction cannot be made; the same every time it is tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorrectionError {
+    FrequencyCode(String),
+    NoPayerClaimControlNumber,
+    /// The requested version is not after the claim's own.
+    Version {
+        requested: u32,
+        current: u32,
+    },
+}
+
+impl std::fmt::Display for CorrectionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CorrectionError::FrequencyCode(c) => {
+                write!(f, "frequency code {c:?} is neither 7 (replacement) nor 8 (void)")
+            }
+            CorrectionError::NoPayerClaimControlNumber => {
+                f.write_str("no payer claim control number to replace or void")
+            }
+            CorrectionError::Version { requested, current } => {
+                write!(f, "version {requested} is not after the claim's version {current}")
+            }
+        }
+    }
+}
+
+/// The rule id of the finding that puts a replacement in the coder's queue.
+pub const CORRECTION_RULE: &str = "CODING-CORRECTION";
+
+/// Decides a correction of `last`, the claim as coding last sent it, as `request` asks: a void
+/// now, or a replacement for a coder, who sees the denial's reasons in a `CODING-CORRECTION`
+/// finding and resolves it with corrected codes (the claim then goes out as frequency 7).
+pub fn correction(last: &Claim, request: &CorrectionRequested) -> Result<Correction, CorrectionError> {
+    let pccn = request.payer_claim_control_number.trim();
+    if pccn.is_empty() {
+        return Err(CorrectionError::NoPayerClaimControlNumber);
+    }
+    let current = last.version.max(1);
+    if request.version <= current {
+        return Err(CorrectionError::Version { requested: request.version, current });
+    }
+    match request.frequency_code.as_str() {
+        "8" => {
+            let claim = Claim {
+                frequency_code: "8".into(),
+                payer_claim_control_number: pccn.into(),
+                version: request.version,
+                ..last.clone()
+            };
+            Ok(Correction::Void(Box::new(ClaimCoded { claim: Some(claim), findings: vec![] })))
+        }
+        "7" => {
+            let reasons =
+                if request.reason_codes.is_empty() { "none given".into() } else { request.reason_codes.join(" ") };
+            let message = format!(
+                "the payer denied payer claim {pccn} ({}: {reasons}); correct the codes and resolve to send version {} \
+                 as a replacement (frequency 7)",
+                if request.denial_category.is_empty() { "other" } else { request.denial_category.as_str() },
+                request.version
+            );
+            let encounter = Encounter {
+                encounter_id: last.encounter_id.clone(),
+                patient: last.patient.clone(),
+                coverage: last.coverage.clone(),
+                billing_provider: last.billing_provider.clone(),
+                rendering_provider: last.rendering_provider.clone(),
+                referring_provider: last.referring_provider.clone(),
+                place_of_service: last.place_of_service.clone(),
+                service_date: last.service_date.clone(),
+                prior_authorization: last.prior_authorization.clone(),
+                diagnosis_codes: last.diagnosis_codes.clone(),
+                // As billed: codes, units, pointers and dates; a line without a fee keeps its charge.
+                lines: last.lines.clone(),
+                source: "correction".into(),
+                frequency_code: "7".into(),
+                payer_claim_control_number: pccn.into(),
+                claim_version: request.version,
+                ..Default::default()
+            };
+            let review = CodingReviewRequired {
+                encounter_id: last.encounter_id.clone(),
+                findings: vec![error(CORRECTION_RULE, "claim".into(), message)],
+                evidence: vec![],
+                suggestions: vec![],
+                estimated_charge_cents: last.total_charge_cents,
+            };
+            Ok(Correction::Review { encounter: Box::new(encounter), review })
+        }
+        other => Err(CorrectionError::FrequencyCode(other.to_string())),
+    }
 }
 
 /// `fee × units` in cents, rounded half away from zero.
@@ -1041,5 +1151,91 @@ mod tests {
         e.lines.push(line(" 99213"));
         e.lines.push(line(""));
         assert_eq!(procedure_codes(&e), vec!["71046", "99213"]);
+    }
+
+    /// The claim coding made from `encounter()`, as it was sent.
+    fn sent() -> Claim {
+        let Outcome::Coded(c) = code(&encounter()) else { panic!("the test encounter codes cleanly") };
+        c.claim.unwrap()
+    }
+
+    fn request(frequency: &str, version: u32) -> CorrectionRequested {
+        CorrectionRequested {
+            frequency_code: frequency.into(),
+            payer_claim_control_number: "20260302000123".into(),
+            version,
+            reason_codes: vec!["CO-16".into(), "M51".into()],
+            denial_category: "missing_information".into(),
+            work_item_id: "w1".into(),
+            requested_by: "biller-1".into(),
+            note: "check the diagnosis".into(),
+        }
+    }
+
+    #[test]
+    fn a_void_is_the_claim_as_sent_with_frequency_8_and_the_payer_claim() {
+        // Given a claim sent as version 1
+        let last = sent();
+        assert_eq!((last.version, last.frequency_code.as_str()), (1, "1"));
+        // When denials asks for a void as version 2
+        let Ok(Correction::Void(coded)) = correction(&last, &request("8", 2)) else { panic!("a void") };
+        // Then the same claim goes out at once as frequency 8, version 2, naming the payer's claim
+        let claim = coded.claim.unwrap();
+        assert_eq!(claim.frequency_code, "8");
+        assert_eq!(claim.payer_claim_control_number, "20260302000123");
+        assert_eq!(claim.version, 2);
+        assert_eq!(
+            Claim { frequency_code: "1".into(), payer_claim_control_number: String::new(), version: 1, ..claim },
+            last,
+            "nothing else changes"
+        );
+        assert!(coded.findings.is_empty());
+    }
+
+    #[test]
+    fn a_replacement_waits_for_a_coder_and_codes_as_frequency_7() {
+        // Given a claim sent as version 1
+        let last = sent();
+        // When denials asks for a replacement as version 2
+        let Ok(Correction::Review { encounter: e, review }) = correction(&last, &request("7", 2)) else {
+            panic!("a replacement waits for a coder")
+        };
+        // Then the coder sees why, with the denial's reasons and the payer's claim, and no patient data
+        assert_eq!(review.findings.len(), 1);
+        let f = &review.findings[0];
+        assert_eq!((f.rule_id.as_str(), f.severity), (CORRECTION_RULE, Severity::Error as i32));
+        assert!(f.message.contains("CO-16 M51") && f.message.contains("missing_information"), "{}", f.message);
+        assert!(f.message.contains("20260302000123") && !f.message.contains("Doe"), "{}", f.message);
+        assert!(!f.message.contains("check the diagnosis"), "the biller's note is not a finding");
+        assert_eq!(review.estimated_charge_cents, last.total_charge_cents);
+        // And the encounter is the claim as sent, as a replacement for the payer's claim
+        assert_eq!((e.frequency_code.as_str(), e.claim_version), ("7", 2));
+        assert_eq!(e.payer_claim_control_number, "20260302000123");
+        assert_eq!(e.diagnosis_codes, last.diagnosis_codes);
+        assert_eq!(e.lines, last.lines);
+        // When a coder corrects the diagnoses and it is judged again
+        let corrected = Encounter { diagnosis_codes: vec!["E11.9".into(), "I10".into()], ..*e };
+        let Outcome::Coded(coded) = code(&corrected) else { panic!("the corrected encounter codes") };
+        // Then it is the same claim (same patient control number, lines priced alike) as version 2,
+        // frequency 7, naming the payer's claim, with the corrected codes
+        let claim = coded.claim.unwrap();
+        assert_eq!((claim.version, claim.frequency_code.as_str()), (2, "7"));
+        assert_eq!(claim.payer_claim_control_number, "20260302000123");
+        assert_eq!(claim.patient_control_number, last.patient_control_number);
+        assert_eq!(claim.diagnosis_codes, vec!["E119", "I10"]);
+        assert_eq!(claim.total_charge_cents, last.total_charge_cents);
+    }
+
+    #[test]
+    fn a_correction_without_a_payer_claim_or_a_later_version_is_refused() {
+        let last = sent();
+        let no_pccn = CorrectionRequested { payer_claim_control_number: " ".into(), ..request("7", 2) };
+        assert_eq!(correction(&last, &no_pccn), Err(CorrectionError::NoPayerClaimControlNumber));
+        assert_eq!(correction(&last, &request("7", 1)), Err(CorrectionError::Version { requested: 1, current: 1 }));
+        assert_eq!(correction(&last, &request("1", 2)), Err(CorrectionError::FrequencyCode("1".into())));
+        // A claim already at version 2 takes version 3, not 2 again
+        let v2 = Claim { version: 2, ..last };
+        assert!(correction(&v2, &request("8", 2)).is_err());
+        assert!(matches!(correction(&v2, &request("8", 3)), Ok(Correction::Void(_))));
     }
 }

@@ -26,6 +26,10 @@ pub enum Error {
     /// The queue item is held by another coder or already resolved.
     #[error("{0}")]
     QueueConflict(String),
+    /// A correction denials asked for that coding cannot make (the claim was never sent, or the
+    /// request does not fit it).
+    #[error("claim {claim_id} cannot be corrected: {reason}")]
+    CannotCorrect { claim_id: String, reason: String },
     /// An event that can never be handled.
     #[error("event {event_id} cannot be handled: {reason}")]
     BadEvent { event_id: String, reason: &'static str },

@@ -1,8 +1,10 @@
-//! Coding's event handler: `intake.encounter_received` → `coding.claim_coded`, or
-//! `coding.review_required` with the encounter put in the coder's queue.
+//! Coding's event handlers: `intake.encounter_received` → `coding.claim_coded`, or
+//! `coding.review_required` with the encounter put in the coder's queue; and
+//! `denials.correction_requested` → a void's `coding.claim_coded` at once, or a replacement in the
+//! coder's queue (`coding.review_required`), which `ResolveQueueItem` sends as frequency 7.
 
 use crate::config::CodingConfig;
-use crate::decide::{self, Books, Fee, FeeSchedule, Outcome, Policy};
+use crate::decide::{self, Books, Correction, Fee, FeeSchedule, Outcome, Policy};
 use crate::error::Error;
 use crate::store::{self, CodedClaim, QueueActionRow, QueueRow};
 use crate::suggest::{Source, Suggester, Suggestion};
@@ -10,7 +12,7 @@ use chrono::{DateTime, Utc};
 use prost::Message;
 use rcm_codesets::hcpcs::Hcpcs;
 use rcm_codesets::icd10cm::Icd10Cm;
-use rcm_proto::common::{CodeSuggestion, Encounter, TextSpan};
+use rcm_proto::common::{Claim, CodeSuggestion, Encounter, TextSpan};
 use rcm_proto::events::envelope::Payload;
 use rcm_runtime::{Ctx, HandlerError};
 use sqlx::PgConnection;
@@ -208,5 +210,92 @@ async fn close_if_waiting(
         };
         store::record_action(conn, tenant, claim_id, &action).await?;
     }
+    Ok(())
+}
+
+/// `denials.correction_requested`: loads the claim as coding last sent it and corrects it as asked
+/// ([`decide::correction`]): a void is coded and sent on at once; a replacement goes in the coder's
+/// queue (reopening the claim's item), where `ResolveQueueItem` codes it as frequency 7.
+pub async fn on_correction_requested(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerError> {
+    let env = ctx.envelope().clone();
+    let bad = |reason| HandlerError::from(Error::BadEvent { event_id: env.event_id.clone(), reason });
+    let Some(Payload::CorrectionRequested(request)) = &env.payload else {
+        return Err(bad("not a CorrectionRequested"));
+    };
+    if env.claim_id.is_empty() {
+        return Err(bad("the event has no claim id"));
+    }
+    let event_id = Uuid::parse_str(&env.event_id).map_err(|_| bad("the event id is not a UUID"))?;
+    let (tenant, claim_id) = (env.tenant_id.clone(), env.claim_id.clone());
+    let now = ctx.now();
+    let cannot = |reason: String| Error::CannotCorrect { claim_id: claim_id.clone(), reason };
+
+    let stored = store::get(&mut *ctx.db(), &tenant, &claim_id).await?;
+    let Some(bytes) = stored.as_ref().and_then(|c| c.claim.as_ref()) else {
+        return Err(cannot("coding never sent this claim".into()).into());
+    };
+    let last = Claim::decode(bytes.as_slice()).map_err(|_| cannot("the stored claim cannot be decoded".into()))?;
+    let correction = decide::correction(&last, request).map_err(|e| cannot(e.to_string()))?;
+    let mut record = CodedClaim {
+        tenant_id: tenant.clone(),
+        claim_id: claim_id.clone(),
+        encounter_id: last.encounter_id.clone(),
+        state: String::new(),
+        total_charge_cents: last.total_charge_cents,
+        rule_ids: Vec::new(),
+        // The claim as last sent stays until a coder codes the replacement.
+        claim: Some(bytes.clone()),
+        event_id,
+        updated_at: now,
+    };
+    let payload = match correction {
+        Correction::Void(coded) => {
+            let claim = coded.claim.as_ref().expect("a void carries its claim");
+            record.state = "coded".into();
+            record.claim = Some(claim.encode_to_vec());
+            info!(%claim_id, version = claim.version, "void coded");
+            Payload::ClaimCoded(*coded)
+        }
+        Correction::Review { encounter, review } => {
+            record.state = "needs_coding".into();
+            record.rule_ids = review.findings.iter().map(|f| f.rule_id.clone()).collect();
+            let row = QueueRow {
+                tenant_id: tenant.clone(),
+                claim_id: claim_id.clone(),
+                encounter_id: encounter.encounter_id.clone(),
+                state: "open".into(),
+                encounter: encounter.encode_to_vec(),
+                review: review.encode_to_vec(),
+                estimated_charge_cents: review.estimated_charge_cents,
+                service_date: encounter.service_date.clone(),
+                correlation_id: env.correlation_id.clone(),
+                cause_event_id: env.event_id.clone(),
+                queued_at: now,
+                claimed_by: None,
+                claimed_at: None,
+                resolved_by: None,
+                resolved_at: None,
+            };
+            store::enqueue_review(ctx.db(), &row).await?;
+            // The biller's note is for the coder, kept with the item's actions like a coder's own.
+            let note =
+                if request.note.trim().is_empty() { String::new() } else { format!("; {}", request.note.trim()) };
+            let action = QueueActionRow {
+                action: "queued".into(),
+                actor: request.requested_by.clone(),
+                at: now,
+                detail: format!(
+                    "correction requested as version {}: {}{note}",
+                    request.version,
+                    request.reason_codes.join(" ")
+                ),
+            };
+            store::record_action(ctx.db(), &tenant, &claim_id, &action).await?;
+            info!(%claim_id, version = request.version, "replacement waits for a coder");
+            Payload::CodingReviewRequired(review)
+        }
+    };
+    store::save(ctx.db(), &record).await?;
+    ctx.emit(payload);
     Ok(())
 }

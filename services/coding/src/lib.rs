@@ -4,7 +4,9 @@
 //! modifiers, diagnosis pointers), prices each line from the tenant's fee schedule (a tenant with
 //! none gets the default schedule shipped in `data/` on first use), and emits either
 //! `coding.claim_coded` with the priced claim, or `coding.review_required` with the findings and
-//! the source's conditions as evidence for the coder. `CodingService.GetClaimStatus` tells where a
+//! the source's conditions as evidence for the coder. On `denials.correction_requested` it sends a
+//! void (frequency 8) of the claim as it last sent it at once, or puts a replacement in the coder's
+//! queue, which goes out as frequency 7 once resolved. `CodingService.GetClaimStatus` tells where a
 //! claim stands.
 
 pub mod config;
@@ -33,8 +35,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The default fee schedule shipped with the crate (see `data/SOURCES.md`).
 pub const DEFAULT_FEE_SCHEDULE_TSV: &str = include_str!("../data/default_fee_schedule.tsv");
 
-/// Opens the service's database, starts its outbox relay and its `EncounterReceived` consumer for
-/// every tenant, and adds `CodingService` to `routes`. The tasks run until `shutdown`.
+/// Opens the service's database, starts its outbox relay and its `EncounterReceived` and
+/// `CorrectionRequested` consumers for every tenant, and adds `CodingService` to `routes`. The tasks
+/// run until `shutdown`.
 pub async fn start(
     platform: &Platform,
     routes: &mut tonic::service::RoutesBuilder,
@@ -44,7 +47,9 @@ pub async fn start(
     let state = Arc::new(handlers::State::new(&config)?);
     let host = ServiceHost::open(platform, NAME, &MIGRATOR).await?;
     let relay = host.spawn_relay(shutdown.clone());
-    let router = Router::new(NAME).on(EventType::EncounterReceived, handler!(handlers::on_encounter_received));
+    let router = Router::new(NAME)
+        .on(EventType::EncounterReceived, handler!(handlers::on_encounter_received))
+        .on(EventType::CorrectionRequested, handler!(handlers::on_correction_requested));
     let workers = host.spawn_workers(router, state.clone(), shutdown);
     routes.add_service(CodingServiceServer::new(grpc::CodingApi::new(host, state)));
     Ok(vec![relay, workers])

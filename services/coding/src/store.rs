@@ -73,6 +73,8 @@ pub struct CodedClaim {
     pub state: String,
     pub total_charge_cents: i64,
     pub rule_ids: Vec<String>,
+    /// The claim as coding last sent it (protobuf); none while a first coding waits. A replacement
+    /// waiting for a coder keeps the claim it replaces.
     pub claim: Option<Vec<u8>>,
     pub event_id: Uuid,
     pub updated_at: DateTime<Utc>,

@@ -418,3 +418,109 @@ async fn look_ups_and_search_answer_by_the_date_of_service() {
     assert!(s.suggestions.iter().all(|s| s.code != "R509"), "fever was negated");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_correction_from_denials_is_a_void_at_once_or_a_replacement_a_coder_sends_as_frequency_7() {
+    use rcm_proto::coding::*;
+    use rcm_proto::events::CorrectionRequested;
+    let mut h = Harness::start().await;
+
+    // Given two claims coded and sent, and a correction request that does not name a coded claim
+    let first = h.receive("acme", encounter("E-20")).await;
+    let second = h.receive("acme", encounter("E-21")).await;
+    h.wait_events("acme", EventType::ClaimCoded, 2).await;
+    let ask = |cause: &Envelope, frequency: &str| {
+        let origin = Origin::caused_by(cause);
+        let request = CorrectionRequested {
+            frequency_code: frequency.into(),
+            payer_claim_control_number: format!("PCC-{}", &cause.claim_id[..8]),
+            version: 2,
+            reason_codes: vec!["CO-16".into(), "M51".into()],
+            denial_category: "missing_information".into(),
+            work_item_id: "w-1".into(),
+            requested_by: "biller-1".into(),
+            note: "the second diagnosis is wrong".into(),
+        };
+        envelope::new_envelope(&h.platform.det, "denials", &origin, Payload::CorrectionRequested(request))
+    };
+    let replace = ask(&first, "7");
+    let void = ask(&second, "8");
+    let stray = {
+        let mut e = ask(&second, "8");
+        e.claim_id = "never-coded".into();
+        e
+    };
+
+    // When denials asks for a replacement of the first, a void of the second, and a void of a
+    // claim coding never sent
+    testing::publish(&h.platform.bus, &replace, None).await;
+    testing::publish(&h.platform.bus, &void, None).await;
+    testing::publish(&h.platform.bus, &stray, None).await;
+
+    // Then the void goes out at once as the same claim, frequency 8, version 2, naming the payer's claim
+    let coded = h.wait_events("acme", EventType::ClaimCoded, 3).await;
+    let v = coded.iter().find(|e| e.causation_id == void.event_id).expect("the void's ClaimCoded");
+    let Some(Payload::ClaimCoded(c)) = &v.payload else { panic!("not a ClaimCoded") };
+    let claim = c.claim.as_ref().unwrap();
+    assert_eq!((claim.frequency_code.as_str(), claim.version), ("8", 2));
+    assert_eq!(claim.payer_claim_control_number, format!("PCC-{}", &second.claim_id[..8]));
+    assert_eq!(
+        (v.claim_id.as_str(), v.correlation_id.as_str()),
+        (second.claim_id.as_str(), second.correlation_id.as_str())
+    );
+    // And the replacement waits for a coder, with the denial's reasons
+    let review = h.wait_events("acme", EventType::ReviewRequired, 1).await;
+    assert_eq!(review[0].claim_id, first.claim_id);
+    let Some(Payload::CodingReviewRequired(r)) = &review[0].payload else { panic!("not a CodingReviewRequired") };
+    assert_eq!(r.findings.iter().map(|f| f.rule_id.as_str()).collect::<Vec<_>>(), ["CODING-CORRECTION"]);
+    assert!(r.findings[0].message.contains("CO-16 M51"), "{}", r.findings[0].message);
+    let status = |claim: &str| ClaimRef { tenant_id: "acme".into(), claim_id: claim.into() };
+    let s = h.client.get_claim_status(status(&first.claim_id)).await.unwrap().into_inner();
+    assert_eq!((s.state.as_str(), s.detail.as_str()), ("needs_coding", "CODING-CORRECTION"));
+
+    // When a coder takes it and resolves it with corrected diagnoses
+    let item_ref = QueueItemRef { tenant_id: "acme".into(), claim_id: first.claim_id.clone() };
+    let item = h.client.get_queue_item(item_ref).await.unwrap().into_inner();
+    assert_eq!(item.state, "open");
+    let e = item.encounter.as_ref().unwrap();
+    assert_eq!((e.frequency_code.as_str(), e.claim_version), ("7", 2));
+    let queued = item.actions.last().unwrap();
+    assert_eq!((queued.action.as_str(), queued.actor.as_str()), ("queued", "biller-1"));
+    assert!(queued.detail.ends_with("the second diagnosis is wrong"), "{}", queued.detail);
+    let take =
+        ClaimQueueItemRequest { tenant_id: "acme".into(), claim_id: first.claim_id.clone(), coder: "c-1".into() };
+    h.client.claim_queue_item(take).await.unwrap();
+    let resolve = ResolveQueueItemRequest {
+        tenant_id: "acme".into(),
+        claim_id: first.claim_id.clone(),
+        coder: "c-1".into(),
+        diagnosis_codes: vec!["I10".into(), "E78.5".into()],
+        lines: vec![],
+        note: String::new(),
+    };
+    let done = h.client.resolve_queue_item(resolve.clone()).await.unwrap().into_inner();
+    assert!(done.resolved, "{:?}", done.findings);
+
+    // Then the replacement goes out once: frequency 7, version 2, the payer's claim, the corrected codes,
+    // continuing the claim's chain from the correction request
+    let coded = h.wait_events("acme", EventType::ClaimCoded, 4).await;
+    let rep = coded.iter().find(|e| e.causation_id == replace.event_id).expect("the replacement's ClaimCoded");
+    assert_eq!(rep.correlation_id, first.correlation_id);
+    let Some(Payload::ClaimCoded(c)) = &rep.payload else { panic!("not a ClaimCoded") };
+    let claim = c.claim.as_ref().unwrap();
+    assert_eq!((claim.frequency_code.as_str(), claim.version), ("7", 2));
+    assert_eq!(claim.payer_claim_control_number, format!("PCC-{}", &first.claim_id[..8]));
+    assert_eq!(claim.diagnosis_codes, vec!["I10", "E785"]);
+    assert_eq!(claim.patient_control_number, first.claim_id.replace('-', ""));
+    let again = h.client.resolve_queue_item(resolve).await.unwrap_err();
+    assert_eq!(again.code(), tonic::Code::FailedPrecondition, "resolved once");
+    // And the request for a claim coding never sent is dead-lettered with its reason
+    testing::wait_for("the stray request's dead letter", || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM dead_letters").fetch_one(&h.pool).await.unwrap() == 1
+    })
+    .await;
+    let reason: String = sqlx::query_scalar("SELECT reason FROM dead_letters").fetch_one(&h.pool).await.unwrap();
+    assert!(reason.contains("never-coded") && reason.contains("never sent"), "{reason}");
+    assert_eq!(h.wait_events("acme", EventType::ClaimCoded, 4).await.len(), 4);
+    h.stop().await;
+}

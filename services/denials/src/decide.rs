@@ -304,6 +304,102 @@ pub fn report(adjudications: &[Adjudication]) -> Report {
     r
 }
 
+// ---------------------------------------------------------------------------------------------
+// Corrections and voids
+// ---------------------------------------------------------------------------------------------
+
+/// What a biller asks for a denied claim: a replacement (CLM05-3 `7`: the claim goes back through
+/// coding, where a coder corrects it) or a void (`8`: the claim as sent, withdrawn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorrectionKind {
+    Replacement,
+    Void,
+}
+
+impl CorrectionKind {
+    pub fn frequency_code(self) -> &'static str {
+        match self {
+            CorrectionKind::Replacement => "7",
+            CorrectionKind::Void => "8",
+        }
+    }
+}
+
+/// Work item statuses: `open` in the queue, `correction_requested` once a correction or void was
+/// asked for on it.
+pub const STATUS_OPEN: &str = "open";
+pub const STATUS_CORRECTION_REQUESTED: &str = "correction_requested";
+
+/// What a correction request needs to know of the claim's latest work item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestItem<'a> {
+    pub status: &'a str,
+    pub payer_claim_control_number: &'a str,
+}
+
+/// Why a correction cannot be requested; each is a precondition the caller can see and fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorrectionRefused {
+    /// The claim has no work item: it was never denied, or is not ours.
+    NotInQueue,
+    /// A correction or void was already requested on the claim's latest denial.
+    AlreadyRequested,
+    /// The latest work item is neither open nor being corrected.
+    NotOpen(String),
+    /// The denial's remittance carried no payer claim control number for REF*F8.
+    NoPayerClaimControlNumber,
+}
+
+impl std::fmt::Display for CorrectionRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CorrectionRefused::NotInQueue => f.write_str("the claim is not in the denial work queue"),
+            CorrectionRefused::AlreadyRequested => {
+                f.write_str("a correction was already requested for the claim's latest denial")
+            }
+            CorrectionRefused::NotOpen(status) => write!(f, "the claim's latest work item is {status}, not open"),
+            CorrectionRefused::NoPayerClaimControlNumber => f.write_str(
+                "the denial's remittance has no payer claim control number, so a correction cannot name the claim it replaces",
+            ),
+        }
+    }
+}
+
+/// The correction to send: its frequency code, the claim version it becomes, and the payer's
+/// control number of the claim it replaces or voids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectionPlan {
+    pub frequency_code: &'static str,
+    pub version: u32,
+    pub payer_claim_control_number: String,
+}
+
+/// Decides a correction request on a claim whose latest work item is `latest` and whose highest
+/// version so far is `last_version` (1 when none was corrected). Only an open item can be
+/// corrected; the new version is the next one, so a claim denied again after a correction can be
+/// corrected again, as version 3.
+pub fn plan_correction(
+    latest: Option<&LatestItem<'_>>,
+    last_version: u32,
+    kind: CorrectionKind,
+) -> Result<CorrectionPlan, CorrectionRefused> {
+    let item = latest.ok_or(CorrectionRefused::NotInQueue)?;
+    match item.status {
+        STATUS_OPEN => {}
+        STATUS_CORRECTION_REQUESTED => return Err(CorrectionRefused::AlreadyRequested),
+        other => return Err(CorrectionRefused::NotOpen(other.to_string())),
+    }
+    let pccn = item.payer_claim_control_number.trim();
+    if pccn.is_empty() {
+        return Err(CorrectionRefused::NoPayerClaimControlNumber);
+    }
+    Ok(CorrectionPlan {
+        frequency_code: kind.frequency_code(),
+        version: last_version.max(1) + 1,
+        payer_claim_control_number: pccn.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,5 +598,42 @@ mod tests {
         assert_eq!(r.first_pass_yield(), Some(0.25));
         assert_eq!(report(&[]).denial_rate(), None);
         assert_eq!(report(&[]).first_pass_yield(), None);
+    }
+
+    fn open_item(pccn: &str) -> LatestItem<'_> {
+        LatestItem { status: STATUS_OPEN, payer_claim_control_number: pccn }
+    }
+
+    #[test]
+    fn a_replacement_of_an_open_denial_is_the_next_version_with_the_payer_claim() {
+        // Given a claim whose open denial names payer claim 12345 and was never corrected
+        let item = open_item(" 12345 ");
+        // When a replacement is requested
+        let plan = plan_correction(Some(&item), 1, CorrectionKind::Replacement).unwrap();
+        // Then it is frequency 7, version 2, for payer claim 12345
+        assert_eq!(
+            plan,
+            CorrectionPlan { frequency_code: "7", version: 2, payer_claim_control_number: "12345".into() }
+        );
+        // And a void is frequency 8; a claim corrected once before becomes version 3
+        let plan = plan_correction(Some(&item), 2, CorrectionKind::Void).unwrap();
+        assert_eq!((plan.frequency_code, plan.version), ("8", 3));
+    }
+
+    #[test]
+    fn a_correction_needs_an_open_denial_with_a_payer_claim() {
+        // Given no work item, one already being corrected, one in another status, one without a PCCN
+        let corrected = LatestItem { status: STATUS_CORRECTION_REQUESTED, payer_claim_control_number: "1" };
+        let resolved = LatestItem { status: "resolved", payer_claim_control_number: "1" };
+        let kind = CorrectionKind::Replacement;
+        // Then each is refused with its reason
+        assert_eq!(plan_correction(None, 1, kind), Err(CorrectionRefused::NotInQueue));
+        assert_eq!(plan_correction(Some(&corrected), 2, kind), Err(CorrectionRefused::AlreadyRequested));
+        assert_eq!(plan_correction(Some(&resolved), 1, kind), Err(CorrectionRefused::NotOpen("resolved".into())));
+        assert_eq!(
+            plan_correction(Some(&open_item("  ")), 1, CorrectionKind::Void),
+            Err(CorrectionRefused::NoPayerClaimControlNumber)
+        );
+        assert_eq!(CorrectionRefused::NotInQueue.to_string(), "the claim is not in the denial work queue");
     }
 }

@@ -16,6 +16,11 @@ pub enum Error {
     NotFound { tenant: String, claim_id: String },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    #[error("unknown tenant {0:?}")]
+    UnknownTenant(String),
+    /// The request cannot be taken in the claim's present state (not in the queue, already corrected).
+    #[error("claim {claim_id}: {reason}")]
+    FailedPrecondition { claim_id: String, reason: String },
 }
 
 impl Retryable for Error {
@@ -23,7 +28,11 @@ impl Retryable for Error {
         match self {
             Error::Database(e) => e.is_retryable(),
             Error::Runtime(e) => e.is_retryable(),
-            Error::BadEvent { .. } | Error::NotFound { .. } | Error::InvalidArgument(_) => false,
+            Error::BadEvent { .. }
+            | Error::NotFound { .. }
+            | Error::InvalidArgument(_)
+            | Error::UnknownTenant(_)
+            | Error::FailedPrecondition { .. } => false,
         }
     }
 }
@@ -41,7 +50,8 @@ impl From<Error> for HandlerError {
 impl From<Error> for tonic::Status {
     fn from(e: Error) -> Self {
         match &e {
-            Error::NotFound { .. } => tonic::Status::not_found(e.to_string()),
+            Error::NotFound { .. } | Error::UnknownTenant(_) => tonic::Status::not_found(e.to_string()),
+            Error::FailedPrecondition { .. } => tonic::Status::failed_precondition(e.to_string()),
             Error::InvalidArgument(_) => tonic::Status::invalid_argument(e.to_string()),
             Error::BadEvent { .. } => tonic::Status::internal(e.to_string()),
             Error::Database(_) | Error::Runtime(_) => {

@@ -6,7 +6,9 @@
 //! `remittance.claim_paid`, so that the denial rate and first-pass yield ([`decide::report`],
 //! [`store::report`]) can be computed over every adjudication.
 //!
-//! gRPC: `rcm.denials.v1.DenialsService` (`ListWorkQueue`, highest priority first; `GetClaimStatus`).
+//! gRPC: `rcm.denials.v1.DenialsService` (`ListWorkQueue`, highest priority first; `GetClaimStatus`;
+//! `RequestCorrection`, which asks for a replacement (frequency 7, through coding and a coder) or a
+//! void (frequency 8) of a denied claim and emits `denials.correction_requested`).
 
 pub mod config;
 pub mod decide;
@@ -49,7 +51,7 @@ pub async fn start(
     let host = ServiceHost::open(platform, NAME, &MIGRATOR).await?;
     let tasks =
         vec![host.spawn_relay(shutdown.clone()), host.spawn_workers(router(), Arc::new(handlers::State {}), shutdown)];
-    routes.add_service(DenialsServiceServer::new(grpc::Denials::new(host.pool.clone(), config)));
+    routes.add_service(DenialsServiceServer::new(grpc::Denials::new(host.clone(), config)));
     tracing::info!(service = NAME, "started");
     Ok(tasks)
 }

@@ -2,7 +2,7 @@
 
 use crate::decide::{self, Adjudication, Outcome};
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 /// A work item to insert.
@@ -35,10 +35,15 @@ pub struct WorkItem {
     pub payer_claim_control_number: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub correction_frequency_code: Option<String>,
+    pub correction_version: Option<i32>,
+    pub correction_requested_by: Option<String>,
+    pub correction_requested_at: Option<DateTime<Utc>>,
 }
 
 const WORK_ITEM_COLUMNS: &str = "work_item_id, claim_id, outcome, category, priority, reason_codes, denied_cents, \
-     status, era_file, payer_claim_control_number, created_at, updated_at";
+     status, era_file, payer_claim_control_number, created_at, updated_at, correction_frequency_code, \
+     correction_version, correction_requested_by, correction_requested_at";
 
 /// Inserts the item unless the claim already has one for this remittance. True when inserted.
 pub async fn insert_work_item(conn: &mut PgConnection, w: &NewWorkItem<'_>) -> sqlx::Result<bool> {
@@ -113,6 +118,79 @@ pub async fn latest_work_item(pool: &PgPool, tenant: &str, claim_id: &str) -> sq
          ORDER BY created_at DESC, work_item_id DESC LIMIT 1"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant).bind(claim_id).fetch_optional(pool).await
+}
+
+/// A claim's latest work item with the chain it belongs to (its remittance event and the claim's
+/// correlation id), so that the events answering it continue the claim's trace.
+#[derive(Debug, Clone)]
+pub struct LatestItem {
+    pub item: WorkItem,
+    pub correlation_id: String,
+    pub source_event_id: Uuid,
+}
+
+/// The claim's latest work item, locked with every other item of the claim until the transaction
+/// ends (so two requests for the same claim are taken one after the other), and the highest claim
+/// version a correction of the claim has asked for (1 when none).
+pub async fn lock_claim_items(
+    conn: &mut PgConnection,
+    tenant: &str,
+    claim_id: &str,
+) -> sqlx::Result<(Option<LatestItem>, i32)> {
+    let sql = format!(
+        "SELECT {WORK_ITEM_COLUMNS}, correlation_id, source_event_id FROM work_items
+         WHERE tenant_id = $1 AND claim_id = $2 ORDER BY created_at DESC, work_item_id DESC FOR UPDATE"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant).bind(claim_id).fetch_all(&mut *conn).await?;
+    let last_version = rows.iter().filter_map(|r| r.get::<Option<i32>, _>("correction_version")).max().unwrap_or(1);
+    let latest = match rows.first() {
+        Some(r) => Some(LatestItem {
+            item: WorkItem::from_row(r)?,
+            correlation_id: r.get("correlation_id"),
+            source_event_id: r.get("source_event_id"),
+        }),
+        None => None,
+    };
+    Ok((latest, last_version))
+}
+
+/// A correction asked for on a work item.
+#[derive(Debug, Clone)]
+pub struct CorrectionRecord<'a> {
+    pub work_item_id: Uuid,
+    pub frequency_code: &'a str,
+    pub version: i32,
+    pub requested_by: &'a str,
+    pub note: &'a str,
+    pub event_id: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// Marks the item `correction_requested` with who asked, when and for what.
+pub async fn record_correction(conn: &mut PgConnection, tenant: &str, c: &CorrectionRecord<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE work_items SET status = 'correction_requested', correction_frequency_code = $3,
+             correction_version = $4, correction_requested_by = $5, correction_requested_at = $6,
+             correction_note = $7, correction_event_id = $8, updated_at = $6
+         WHERE tenant_id = $1 AND work_item_id = $2",
+    )
+    .bind(tenant)
+    .bind(c.work_item_id)
+    .bind(c.frequency_code)
+    .bind(c.version)
+    .bind(c.requested_by)
+    .bind(c.at)
+    .bind(c.note)
+    .bind(c.event_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One work item by id.
+pub async fn work_item(conn: &mut PgConnection, tenant: &str, work_item_id: Uuid) -> sqlx::Result<Option<WorkItem>> {
+    let sql = format!("SELECT {WORK_ITEM_COLUMNS} FROM work_items WHERE tenant_id = $1 AND work_item_id = $2");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant).bind(work_item_id).fetch_optional(conn).await
 }
 
 /// The claim's latest adjudication: outcome and when.

@@ -1,12 +1,13 @@
 //! The denials service against the real NATS (JetStream) and Postgres: a denied claim becomes one
 //! work item with the right category and a `DenialQueued` event, however often its event comes; a
 //! partially paid claim is queued for its denied part; paid claims only count for the report; the
-//! gRPC queue lists the highest priority first.
+//! gRPC queue lists the highest priority first; a correction is requested once per denial, as the
+//! claim's next version, with a `CorrectionRequested` event in the claim's chain.
 
 use rcm_denials::decide::Outcome;
 use rcm_proto::common::ClaimRef;
-use rcm_proto::denials::ListWorkQueueRequest;
 use rcm_proto::denials::denials_service_client::DenialsServiceClient;
+use rcm_proto::denials::{ListWorkQueueRequest, RequestCorrectionRequest};
 use rcm_proto::events::{
     Adjustment, ClaimDenied, ClaimPaid, ClaimPartiallyPaid, Envelope, Remittance, envelope::Payload,
 };
@@ -186,6 +187,102 @@ async fn denials_are_classified_queued_once_and_listed_by_priority() {
     assert_eq!(missing.code(), tonic::Code::NotFound);
     let bad = client.list_work_queue(ListWorkQueueRequest { tenant_id: "Not A Tenant".into(), limit: 1 }).await;
     assert_eq!(bad.unwrap_err().code(), tonic::Code::InvalidArgument);
+
+    shutdown.cancel();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    server.await.unwrap().unwrap();
+    pool.close().await;
+    h.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_correction_is_requested_once_per_denial_with_the_payer_claim_and_the_next_version() {
+    let h = Harness::new().await;
+    let shutdown = CancellationToken::new();
+    let mut routes = tonic::service::RoutesBuilder::default();
+    let tasks = rcm_denials::start(&h.platform, &mut routes, shutdown.clone()).await.unwrap();
+    let addr = free_addr();
+    let server =
+        tokio::spawn(rcm_runtime::grpc::serve(addr, routes, &["rcm.denials.v1.DenialsService"], shutdown.clone()));
+    let pool =
+        db::connect(&h.config.database_url, &db::database_name(&h.config.database_prefix, "denials"), 2).await.unwrap();
+
+    // Given c1 denied for missing information by payer claim ICN-1
+    let mut r1 = remittance("ICN-1", "4", 50_000, 0, 0, vec![adj("CO", "16", 50_000)]);
+    r1.remark_codes = vec!["M51".into()];
+    let denied = h.event("c1", "corr-1", Payload::ClaimDenied(ClaimDenied { remittance: Some(r1) }));
+    h.publish(&denied, None).await;
+    wait_for("the work item", || async { count(&pool, "SELECT count(*) FROM work_items").await == 1 }).await;
+    let mut client = DenialsServiceClient::connect(format!("http://{addr}")).await.unwrap();
+    let ask = |claim: &str, actor: &str, void: bool| RequestCorrectionRequest {
+        tenant_id: TENANT.into(),
+        claim_id: claim.into(),
+        actor: actor.into(),
+        note: "add the missing modifier".into(),
+        void,
+    };
+
+    // When a biller asks for a replacement
+    let r = client.request_correction(ask("c1", "biller-1", false)).await.unwrap().into_inner();
+    // Then it is frequency 7, version 2, for ICN-1; the work item says who asked
+    assert_eq!((r.frequency_code.as_str(), r.version, r.payer_claim_control_number.as_str()), ("7", 2, "ICN-1"));
+    let w = r.work_item.unwrap();
+    assert_eq!(
+        (w.status.as_str(), w.correction_frequency_code.as_str(), w.correction_version),
+        ("correction_requested", "7", 2)
+    );
+    assert_eq!(w.correction_requested_by, "biller-1");
+    assert!(!w.correction_requested_at.is_empty());
+    // And one correction_requested event, in the claim's chain, answering the denial
+    wait_for("the outbox to drain", || async { rcm_runtime::outbox::pending(&pool).await.unwrap() == 0 }).await;
+    let events = testing::wait_events(&h.platform.bus, TENANT, EventType::CorrectionRequested, 1).await;
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(
+        (e.event_id.as_str(), e.claim_id.as_str(), e.correlation_id.as_str()),
+        (r.event_id.as_str(), "c1", "corr-1")
+    );
+    assert_eq!(e.causation_id, denied.event_id);
+    let Some(Payload::CorrectionRequested(c)) = &e.payload else { panic!("not a CorrectionRequested") };
+    assert_eq!(c.reason_codes, vec!["CO-16", "M51"]);
+    assert_eq!((c.denial_category.as_str(), c.requested_by.as_str()), ("missing_information", "biller-1"));
+    assert_eq!(c.work_item_id, w.work_item_id);
+    assert_eq!(c.note, "add the missing modifier");
+    // The queue no longer lists it; the claim's status says a correction was requested
+    let queue = client.list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10 }).await.unwrap();
+    assert!(queue.into_inner().items.is_empty());
+    let s = client.get_claim_status(ClaimRef { tenant_id: TENANT.into(), claim_id: "c1".into() }).await.unwrap();
+    let s = s.into_inner();
+    assert_eq!(s.state, "correction_requested");
+    assert!(s.detail.contains("frequency 7 requested as version 2 by biller-1"), "{}", s.detail);
+
+    // Then a second request for the same denial is refused, and so are a claim never denied, an
+    // unknown tenant and a request without an actor
+    let code = |r: Result<tonic::Response<_>, tonic::Status>| r.map(|_: tonic::Response<_>| ()).unwrap_err().code();
+    assert_eq!(code(client.request_correction(ask("c1", "biller-2", true)).await), tonic::Code::FailedPrecondition);
+    assert_eq!(code(client.request_correction(ask("c9", "biller-1", false)).await), tonic::Code::FailedPrecondition);
+    let other = RequestCorrectionRequest { tenant_id: "nobody".into(), ..ask("c1", "biller-1", false) };
+    assert_eq!(code(client.request_correction(other).await), tonic::Code::NotFound);
+    assert_eq!(code(client.request_correction(ask("c1", " ", false)).await), tonic::Code::InvalidArgument);
+
+    // When the replacement is denied again (a new remittance) and a void is asked for
+    let r2 = remittance("ICN-2", "4", 50_000, 0, 0, vec![adj("CO", "50", 50_000)]);
+    let again = h.event("c1", "corr-1", Payload::ClaimDenied(ClaimDenied { remittance: Some(r2) }));
+    h.publish(&again, None).await;
+    wait_for("the second work item", || async { count(&pool, "SELECT count(*) FROM work_items").await == 2 }).await;
+    let v = client.request_correction(ask("c1", "biller-2", true)).await.unwrap().into_inner();
+    // Then it names the latest payer claim and is version 3
+    assert_eq!((v.frequency_code.as_str(), v.version, v.payer_claim_control_number.as_str()), ("8", 3, "ICN-2"));
+    wait_for("the outbox to drain", || async { rcm_runtime::outbox::pending(&pool).await.unwrap() == 0 }).await;
+    assert_eq!(testing::wait_events(&h.platform.bus, TENANT, EventType::CorrectionRequested, 2).await.len(), 2);
+    let requested: i64 = count(
+        &pool,
+        "SELECT count(*) FROM work_items WHERE status = 'correction_requested' AND correction_event_id IS NOT NULL",
+    )
+    .await;
+    assert_eq!(requested, 2);
 
     shutdown.cancel();
     for t in tasks {

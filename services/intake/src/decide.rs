@@ -205,15 +205,18 @@ pub use rcm_codesets::npi::{NpiProblem, npi_problem};
 // A claim's life
 // ---------------------------------------------------------------------------------------------
 
-/// A claim's state, in the order of its life: a claim only moves to a later one. The derived
-/// order is the rank.
+/// A claim's state, in the order of one version's life: within a version a claim only moves to a
+/// later one. The derived order is the rank within a version; a new version (a correction or void,
+/// see [`apply`]) starts the ranking again.
 ///
 /// Alternatives sit below the state that follows a correction: `needs_coding` before `coded`
 /// (a coder codes it), `rejected` (by the edits) before `scrubbed`, `rejected_by_payer` before
 /// `accepted`, `denied` and `partially_paid` before `in_denial_queue` (the work item), which
-/// comes before `paid` (an appeal won).
+/// comes before `paid` (an appeal won). `correction_requested` opens a version after the first;
+/// `voided` is where a void ends (the payer accepted it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ClaimState {
+    CorrectionRequested,
     Received,
     NeedsCoding,
     Coded,
@@ -226,10 +229,12 @@ pub enum ClaimState {
     PartiallyPaid,
     InDenialQueue,
     Paid,
+    Voided,
 }
 
 impl ClaimState {
-    pub const ALL: [ClaimState; 12] = [
+    pub const ALL: [ClaimState; 14] = [
+        ClaimState::CorrectionRequested,
         ClaimState::Received,
         ClaimState::NeedsCoding,
         ClaimState::Coded,
@@ -242,10 +247,12 @@ impl ClaimState {
         ClaimState::PartiallyPaid,
         ClaimState::InDenialQueue,
         ClaimState::Paid,
+        ClaimState::Voided,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
+            ClaimState::CorrectionRequested => "correction_requested",
             ClaimState::Received => "received",
             ClaimState::NeedsCoding => "needs_coding",
             ClaimState::Coded => "coded",
@@ -258,6 +265,7 @@ impl ClaimState {
             ClaimState::PartiallyPaid => "partially_paid",
             ClaimState::InDenialQueue => "in_denial_queue",
             ClaimState::Paid => "paid",
+            ClaimState::Voided => "voided",
         }
     }
 
@@ -276,10 +284,12 @@ impl ClaimState {
                 | ClaimState::Paid
                 | ClaimState::PartiallyPaid
                 | ClaimState::InDenialQueue
+                | ClaimState::Voided
         )
     }
 
-    /// The state an event puts a claim in.
+    /// The state an event stands for, before the claim's frequency is known (see [`apply`]: the
+    /// payer accepting a void is `voided`).
     pub fn of(payload: &Payload) -> ClaimState {
         match payload {
             Payload::EncounterReceived(_) => ClaimState::Received,
@@ -294,6 +304,7 @@ impl ClaimState {
             Payload::ClaimPartiallyPaid(_) => ClaimState::PartiallyPaid,
             Payload::ClaimDenied(_) => ClaimState::Denied,
             Payload::DenialQueued(_) => ClaimState::InDenialQueue,
+            Payload::CorrectionRequested(_) => ClaimState::CorrectionRequested,
         }
     }
 }
@@ -302,6 +313,33 @@ impl fmt::Display for ClaimState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// The claim version an event names, for the events that carry the claim or start a version;
+/// `None` for the others (acknowledgements, remittances, the work queue), which are about the
+/// claim's current version. A version of 0 (written before versions existed) is the original.
+pub fn event_version(payload: &Payload) -> Option<u32> {
+    let v = match payload {
+        Payload::EncounterReceived(e) => e.encounter.as_ref().map_or(1, |e| e.claim_version),
+        Payload::ClaimCoded(e) => e.claim.as_ref().map_or(1, |c| c.version),
+        Payload::ClaimScrubbed(e) => e.claim.as_ref().map_or(1, |c| c.version),
+        Payload::ClaimSubmitted(e) => e.version,
+        Payload::CorrectionRequested(e) => e.version,
+        _ => return None,
+    };
+    Some(v.max(1))
+}
+
+/// The frequency code (CLM05-3) an event names, when it names one.
+pub fn event_frequency(payload: &Payload) -> Option<&str> {
+    let f = match payload {
+        Payload::ClaimCoded(e) => e.claim.as_ref().map(|c| c.frequency_code.as_str()),
+        Payload::ClaimScrubbed(e) => e.claim.as_ref().map(|c| c.frequency_code.as_str()),
+        Payload::ClaimSubmitted(e) => Some(e.frequency_code.as_str()),
+        Payload::CorrectionRequested(e) => Some(e.frequency_code.as_str()),
+        _ => None,
+    };
+    f.filter(|f| !f.is_empty())
 }
 
 /// A claim's money, in cents.
@@ -320,28 +358,58 @@ pub struct ClaimRecord {
     pub money: Money,
     /// The payer denied it at least once.
     pub denied: bool,
+    /// The current version (1 the original).
+    pub version: u32,
+    /// The current version's frequency code: 1 original, 7 replacement, 8 void.
+    pub frequency_code: String,
 }
 
-/// A claim after one more event: its record, and whether the event moved its state.
+impl ClaimRecord {
+    /// A record before any event.
+    pub fn new(state: ClaimState) -> ClaimRecord {
+        ClaimRecord { state, money: Money::default(), denied: false, version: 1, frequency_code: "1".into() }
+    }
+}
+
+/// A claim after one more event: its record, whether the event moved its state, and what the
+/// event stands for in the history (its state and version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     pub record: ClaimRecord,
     pub moved: bool,
+    pub event_state: ClaimState,
+    pub event_version: u32,
 }
 
 /// Applies an event to a claim (`None`: the first event seen for it). The state moves only
-/// forward: an event for an earlier state (late, or delivered again) is recorded in the history
-/// but leaves the state. Money follows the events that state it: billed from `ClaimCoded` or
-/// `ClaimSubmitted`, paid, adjusted (the sum of the adjustments) and patient responsibility from
-/// the latest remittance.
+/// forward, ranked by (version, state): a correction or void starts a new version whose states
+/// rank above every state of the versions before; an event for an earlier rank (late, delivered
+/// again, or about an older version) is recorded in the history but leaves the state. The payer
+/// accepting a void (frequency 8) voids the claim. Money follows the events of the current
+/// version that state it: billed from `ClaimCoded` or `ClaimSubmitted`, paid, adjusted (the sum
+/// of the adjustments) and patient responsibility from the latest remittance.
 pub fn apply(current: Option<&ClaimRecord>, payload: &Payload) -> Applied {
-    let event_state = ClaimState::of(payload);
-    let mut record =
-        current.cloned().unwrap_or(ClaimRecord { state: event_state, money: Money::default(), denied: false });
-    let moved = current.is_none_or(|c| event_state > c.state);
+    let mut record = current.cloned().unwrap_or_else(|| ClaimRecord::new(ClaimState::of(payload)));
+    let event_version = event_version(payload).unwrap_or(record.version);
+    let frequency = match event_frequency(payload) {
+        Some(f) => f.to_string(),
+        None if event_version == record.version => record.frequency_code.clone(),
+        None => "1".to_string(),
+    };
+    let event_state = match ClaimState::of(payload) {
+        ClaimState::Accepted if frequency == "8" => ClaimState::Voided,
+        s => s,
+    };
+    let moved = current.is_none_or(|c| (event_version, event_state) > (c.version, c.state));
     if moved {
         record.state = event_state;
     }
+    if event_version < record.version {
+        // About a version a correction has replaced: history only.
+        return Applied { record, moved, event_state, event_version };
+    }
+    record.version = event_version;
+    record.frequency_code = frequency;
     match payload {
         Payload::ClaimCoded(e) => {
             if let Some(c) = &e.claim {
@@ -363,7 +431,17 @@ pub fn apply(current: Option<&ClaimRecord>, payload: &Payload) -> Applied {
         }
         _ => {}
     }
-    Applied { record, moved }
+    Applied { record, moved, event_state, event_version }
+}
+
+/// What `GetClaimStatus` says about the state: the event's detail, after the version for a claim
+/// corrected or voided.
+pub fn status_detail(record: &ClaimRecord, detail: &str) -> String {
+    if record.version > 1 {
+        format!("version {} (frequency {}): {detail}", record.version, record.frequency_code)
+    } else {
+        detail.to_string()
+    }
 }
 
 fn set_remittance(money: &mut Money, r: &Remittance) {
@@ -379,6 +457,14 @@ pub fn detail(payload: &Payload) -> String {
         let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
         if ids.is_empty() { "no findings".into() } else { ids.join(", ") }
     }
+    // What a replacement or void says about the claim it stands for; nothing for an original.
+    fn replaces(frequency: &str, pccn: &str) -> String {
+        match frequency {
+            "7" => format!("replacement (frequency 7) of payer claim {pccn}; "),
+            "8" => format!("void (frequency 8) of payer claim {pccn}; "),
+            _ => String::new(),
+        }
+    }
     match payload {
         Payload::EncounterReceived(e) => {
             let enc = e.encounter.clone().unwrap_or_default();
@@ -387,15 +473,26 @@ pub fn detail(payload: &Payload) -> String {
         }
         Payload::ClaimCoded(e) => {
             let c = e.claim.clone().unwrap_or_default();
-            format!("{} line(s), total {} cents", c.lines.len(), c.total_charge_cents)
+            let head = replaces(&c.frequency_code, &c.payer_claim_control_number);
+            format!("{head}{} line(s), total {} cents", c.lines.len(), c.total_charge_cents)
         }
         Payload::CodingReviewRequired(e) => format!("needs coding: {}", rules(&e.findings)),
-        Payload::ClaimScrubbed(e) => format!("passed the edits; warnings: {}", rules(&e.warnings)),
+        Payload::ClaimScrubbed(e) => {
+            let c = e.claim.clone().unwrap_or_default();
+            let head = replaces(&c.frequency_code, &c.payer_claim_control_number);
+            format!("{head}passed the edits; warnings: {}", rules(&e.warnings))
+        }
         Payload::ClaimRejected(e) => format!("failed the edits: {}", rules(&e.findings)),
-        Payload::ClaimSubmitted(e) => format!(
-            "batch {} file {} ICN {}; {} cents",
-            e.batch_id, e.file_name, e.interchange_control_number, e.total_charge_cents
-        ),
+        Payload::ClaimSubmitted(e) => {
+            let frequency = match e.frequency_code.as_str() {
+                "7" | "8" => format!(" frequency {}", e.frequency_code),
+                _ => String::new(),
+            };
+            format!(
+                "batch {} file {} ICN {}; {} cents{frequency}",
+                e.batch_id, e.file_name, e.interchange_control_number, e.total_charge_cents
+            )
+        }
         Payload::ClaimAccepted(e) => format!("payer claim {} in {}", e.payer_claim_control_number, e.ack_file),
         Payload::ClaimRejectedByPayer(e) => format!("rejected in {}: {}", e.ack_file, rules(&e.reasons)),
         Payload::ClaimPaid(ClaimPaid { remittance })
@@ -413,6 +510,16 @@ pub fn detail(payload: &Payload) -> String {
             )
         }
         Payload::DenialQueued(e) => format!("work item {} ({}, priority {})", e.work_item_id, e.category, e.priority),
+        // The note stays out: it is free text.
+        Payload::CorrectionRequested(e) => format!(
+            "{}as version {}, requested by {} on work item {}; denial {}: {}",
+            replaces(&e.frequency_code, &e.payer_claim_control_number),
+            e.version,
+            e.requested_by,
+            e.work_item_id,
+            e.denial_category,
+            e.reason_codes.join(" ")
+        ),
     }
 }
 
@@ -420,7 +527,9 @@ pub fn detail(payload: &Payload) -> String {
 mod tests {
     use super::*;
     use rcm_proto::common::{Address, Coverage, Patient, ServiceLine, SourceCode};
-    use rcm_proto::events::{Adjustment, ClaimCoded, ClaimSubmitted, DenialQueued, EncounterReceived};
+    use rcm_proto::events::{
+        Adjustment, ClaimAccepted, ClaimCoded, ClaimSubmitted, CorrectionRequested, DenialQueued, EncounterReceived,
+    };
 
     fn complete() -> Encounter {
         Encounter {
@@ -657,7 +766,15 @@ mod tests {
         let finals: Vec<&str> = ClaimState::ALL.into_iter().filter(|s| s.is_final()).map(ClaimState::name).collect();
         assert_eq!(
             finals,
-            vec!["needs_coding", "rejected", "rejected_by_payer", "partially_paid", "in_denial_queue", "paid"]
+            vec![
+                "needs_coding",
+                "rejected",
+                "rejected_by_payer",
+                "partially_paid",
+                "in_denial_queue",
+                "paid",
+                "voided"
+            ]
         );
     }
 
@@ -737,5 +854,182 @@ mod tests {
         // And the same encounter submitted directly is refused
         e.source = "grpc".into();
         assert!(check_encounter(&e, 50).is_err());
+    }
+
+    fn coded_version(total: i64, version: u32, frequency: &str) -> Payload {
+        Payload::ClaimCoded(ClaimCoded {
+            claim: Some(rcm_proto::common::Claim {
+                total_charge_cents: total,
+                version,
+                frequency_code: frequency.into(),
+                payer_claim_control_number: if frequency == "1" { String::new() } else { "PCC1".into() },
+                ..Default::default()
+            }),
+            findings: vec![],
+        })
+    }
+
+    fn correction(version: u32, frequency: &str) -> Payload {
+        Payload::CorrectionRequested(CorrectionRequested {
+            frequency_code: frequency.into(),
+            payer_claim_control_number: "PCC1".into(),
+            version,
+            reason_codes: vec!["CO-16".into(), "M51".into()],
+            denial_category: "missing_information".into(),
+            work_item_id: "w1".into(),
+            requested_by: "biller-1".into(),
+            note: "free text that stays out of the history".into(),
+        })
+    }
+
+    fn submitted_version(total: i64, version: u32, frequency: &str) -> Payload {
+        Payload::ClaimSubmitted(ClaimSubmitted {
+            total_charge_cents: total,
+            version,
+            frequency_code: frequency.into(),
+            ..Default::default()
+        })
+    }
+
+    /// Applies events in order from nothing; returns each (event state, version, moved) and the record.
+    fn run(events: &[Payload]) -> (Vec<(&'static str, u32, bool)>, ClaimRecord) {
+        let mut record: Option<ClaimRecord> = None;
+        let mut steps = Vec::new();
+        for e in events {
+            let a = apply(record.as_ref(), e);
+            steps.push((a.event_state.name(), a.event_version, a.moved));
+            record = Some(a.record);
+        }
+        (steps, record.expect("at least one event"))
+    }
+
+    #[test]
+    fn a_correction_starts_a_new_version_whose_states_rank_above_the_first() {
+        // Given a claim denied and queued as version 1
+        let denied = Payload::ClaimDenied(ClaimDenied { remittance: Some(paid(0, 0, &[12000])) });
+        let mut life = vec![
+            Payload::EncounterReceived(Default::default()),
+            coded_version(12000, 1, "1"),
+            submitted_version(12000, 1, "1"),
+            Payload::ClaimAccepted(Default::default()),
+            denied,
+            Payload::DenialQueued(Default::default()),
+        ];
+        // When a replacement is requested, waits for a coder, is coded, sent, accepted and paid
+        life.extend([
+            correction(2, "7"),
+            Payload::CodingReviewRequired(Default::default()),
+            coded_version(13000, 2, "7"),
+            submitted_version(13000, 2, "7"),
+            Payload::ClaimAccepted(Default::default()),
+            Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(9000, 1000, &[3000])) }),
+        ]);
+        let (steps, record) = run(&life);
+        // Then every event moves the claim: version 2 restarts at correction_requested, below
+        // which version 1's in_denial_queue would have ranked
+        let names: Vec<(&str, u32)> = steps.iter().map(|(s, v, _)| (*s, *v)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("received", 1),
+                ("coded", 1),
+                ("submitted", 1),
+                ("accepted", 1),
+                ("denied", 1),
+                ("in_denial_queue", 1),
+                ("correction_requested", 2),
+                ("needs_coding", 2),
+                ("coded", 2),
+                ("submitted", 2),
+                ("accepted", 2),
+                ("paid", 2),
+            ]
+        );
+        assert!(steps.iter().all(|(_, _, moved)| *moved), "{steps:?}");
+        assert!(ClaimState::CorrectionRequested < ClaimState::InDenialQueue, "only the version lifts it");
+        // And the record is version 2, a replacement, paid, once denied, with version 2's money
+        assert_eq!((record.state, record.version, record.frequency_code.as_str()), (ClaimState::Paid, 2, "7"));
+        assert!(record.denied);
+        assert_eq!(
+            record.money,
+            Money { billed_cents: 13000, paid_cents: 9000, adjusted_cents: 3000, patient_responsibility_cents: 1000 }
+        );
+    }
+
+    #[test]
+    fn the_payer_accepting_a_void_voids_the_claim() {
+        // Given a denied claim for which a void was requested, coded and submitted
+        let (_, record) = run(&[
+            Payload::EncounterReceived(Default::default()),
+            submitted_version(5000, 1, "1"),
+            Payload::ClaimDenied(ClaimDenied { remittance: Some(paid(0, 0, &[5000])) }),
+            correction(2, "8"),
+            coded_version(5000, 2, "8"),
+            submitted_version(5000, 2, "8"),
+        ]);
+        assert_eq!((record.state, record.version, record.frequency_code.as_str()), (ClaimState::Submitted, 2, "8"));
+        // When the payer's 277CA accepts it
+        let a = apply(Some(&record), &Payload::ClaimAccepted(ClaimAccepted::default()));
+        // Then the claim is voided, a final state
+        assert_eq!((a.event_state, a.event_version, a.moved), (ClaimState::Voided, 2, true));
+        assert!(a.record.state.is_final());
+        // While the payer accepting the original (frequency 1) is only accepted
+        let (_, original) = run(&[submitted_version(5000, 1, "1"), Payload::ClaimAccepted(Default::default())]);
+        assert_eq!(original.state, ClaimState::Accepted);
+    }
+
+    #[test]
+    fn events_about_a_replaced_version_are_history_only() {
+        // Given a claim whose version 2 was coded after a correction
+        let (_, record) = run(&[
+            Payload::EncounterReceived(Default::default()),
+            coded_version(12000, 1, "1"),
+            correction(2, "7"),
+            coded_version(13000, 2, "7"),
+        ]);
+        // When version 1's ClaimScrubbed and ClaimSubmitted arrive late
+        let late = Payload::ClaimScrubbed(rcm_proto::events::ClaimScrubbed {
+            claim: Some(rcm_proto::common::Claim { version: 1, ..Default::default() }),
+            warnings: vec![],
+        });
+        let a = apply(Some(&record), &late);
+        let b = apply(Some(&a.record), &submitted_version(12000, 1, "1"));
+        // Then they are recorded as version 1's, and neither the state nor the money moves
+        assert_eq!((a.event_state, a.event_version, a.moved), (ClaimState::Scrubbed, 1, false));
+        assert_eq!((b.event_state, b.event_version, b.moved), (ClaimState::Submitted, 1, false));
+        assert_eq!(b.record, record);
+        // And an event without a version (a remittance) is about the current one
+        let c = apply(Some(&record), &Payload::ClaimDenied(ClaimDenied::default()));
+        assert_eq!((c.event_version, c.moved), (2, true));
+    }
+
+    #[test]
+    fn versions_from_before_versions_existed_are_the_original() {
+        // Given events whose claim carries version 0 (written before the field existed)
+        let (steps, record) = run(&[coded_version(100, 0, ""), submitted_version(100, 0, "")]);
+        // Then they are version 1, frequency 1
+        assert_eq!(steps, vec![("coded", 1, true), ("submitted", 1, true)]);
+        assert_eq!((record.version, record.frequency_code.as_str()), (1, "1"));
+    }
+
+    #[test]
+    fn a_correction_in_the_history_names_the_payer_claim_and_the_denial_but_not_the_note() {
+        let d = detail(&correction(2, "7"));
+        assert_eq!(
+            d,
+            "replacement (frequency 7) of payer claim PCC1; as version 2, requested by biller-1 on work item w1; \
+             denial missing_information: CO-16 M51"
+        );
+        assert_eq!(
+            detail(&coded_version(500, 2, "8")),
+            "void (frequency 8) of payer claim PCC1; 0 line(s), total 500 cents"
+        );
+        assert_eq!(detail(&submitted_version(500, 2, "7")), "batch  file  ICN 0; 500 cents frequency 7");
+        // The status of a corrected claim leads with its version
+        let mut r = ClaimRecord::new(ClaimState::Paid);
+        assert_eq!(status_detail(&r, "CLP02 1"), "CLP02 1");
+        r.version = 2;
+        r.frequency_code = "7".into();
+        assert_eq!(status_detail(&r, "CLP02 1"), "version 2 (frequency 7): CLP02 1");
     }
 }

@@ -177,8 +177,11 @@ impl IntakeApi {
                     event_id: h.event_id.to_string(),
                     producer: h.producer,
                     detail: h.detail,
+                    version: h.version.max(1) as u32,
                 })
                 .collect(),
+            version: claim.record.version,
+            frequency_code: claim.record.frequency_code,
         })
     }
 
@@ -189,7 +192,7 @@ impl IntakeApi {
             claim_id: r.claim_id.clone(),
             state: claim.record.state.name().to_string(),
             updated_at: rfc3339(claim.state_at),
-            detail: claim.detail,
+            detail: decide::status_detail(&claim.record, &claim.detail),
         })
     }
 

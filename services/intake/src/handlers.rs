@@ -1,6 +1,6 @@
 //! The claim history consumer: every event of the tenant, through one consumer (`intake__all`).
 
-use crate::decide::{self, ClaimState};
+use crate::decide;
 use crate::error::Error;
 use crate::store::{self, ClaimRow, HistoryRow};
 use rcm_runtime::{Ctx, HandlerError};
@@ -10,7 +10,8 @@ use uuid::Uuid;
 /// What the handlers share (nothing yet).
 pub struct State;
 
-/// Appends the event to its claim's history and moves the claim's state forward, with its money.
+/// Appends the event to its claim's history and moves the claim's state forward (by version, then
+/// state), with its money.
 pub async fn on_any_event(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerError> {
     let env = ctx.envelope().clone();
     let bad = |reason| HandlerError::from(Error::BadEvent { event_id: env.event_id.clone(), reason });
@@ -25,16 +26,19 @@ pub async fn on_any_event(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerEr
         .as_ref()
         .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
         .unwrap_or_else(|| ctx.now());
-    let event_state = ClaimState::of(payload);
     let detail = decide::detail(payload);
     let tenant = env.tenant_id.clone();
     let claim_id = env.claim_id.clone();
 
     let conn = ctx.db();
+    store::lock_claim(conn, &tenant, &claim_id).await?;
+    let current = store::claim(&mut *conn, &tenant, &claim_id).await?;
+    let applied = decide::apply(current.as_ref().map(|c| &c.record), payload);
     let entry = HistoryRow {
         tenant_id: tenant.clone(),
         claim_id: claim_id.clone(),
-        state: event_state.name().to_string(),
+        state: applied.event_state.name().to_string(),
+        version: applied.event_version as i32,
         at,
         event_type: env.event_type.clone(),
         event_id,
@@ -45,9 +49,6 @@ pub async fn on_any_event(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerEr
         debug!(%claim_id, %event_id, "event already in the history");
         return Ok(());
     }
-    store::lock_claim(conn, &tenant, &claim_id).await?;
-    let current = store::claim(&mut *conn, &tenant, &claim_id).await?;
-    let applied = decide::apply(current.as_ref().map(|c| &c.record), payload);
     let row = match (current, applied.moved) {
         (Some(c), false) => ClaimRow { record: applied.record, ..c },
         _ => ClaimRow { record: applied.record, state_at: at, state_event_id: event_id, detail },

@@ -74,6 +74,8 @@ pub struct HistoryRow {
     pub tenant_id: String,
     pub claim_id: String,
     pub state: String,
+    /// The claim version the event is about.
+    pub version: i32,
     pub at: DateTime<Utc>,
     pub event_type: String,
     pub event_id: Uuid,
@@ -84,12 +86,13 @@ pub struct HistoryRow {
 /// Appends an event to the history; false when the event is already there.
 pub async fn append_history(conn: &mut PgConnection, h: &HistoryRow) -> sqlx::Result<bool> {
     let r = sqlx::query(
-        "INSERT INTO claim_history (tenant_id, claim_id, state, at, event_type, event_id, producer, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, event_id) DO NOTHING",
+        "INSERT INTO claim_history (tenant_id, claim_id, state, version, at, event_type, event_id, producer, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, event_id) DO NOTHING",
     )
     .bind(&h.tenant_id)
     .bind(&h.claim_id)
     .bind(&h.state)
+    .bind(h.version)
     .bind(h.at)
     .bind(&h.event_type)
     .bind(h.event_id)
@@ -102,7 +105,7 @@ pub async fn append_history(conn: &mut PgConnection, h: &HistoryRow) -> sqlx::Re
 
 pub async fn history<'e>(db: impl PgExecutor<'e>, tenant: &str, claim_id: &str) -> sqlx::Result<Vec<HistoryRow>> {
     let rows = sqlx::query(
-        "SELECT tenant_id, claim_id, state, at, event_type, event_id, producer, detail FROM claim_history
+        "SELECT tenant_id, claim_id, state, at, event_type, event_id, producer, detail, version FROM claim_history
          WHERE tenant_id = $1 AND claim_id = $2 ORDER BY at, id",
     )
     .bind(tenant)
@@ -120,6 +123,7 @@ pub async fn history<'e>(db: impl PgExecutor<'e>, tenant: &str, claim_id: &str) 
             event_id: r.get(5),
             producer: r.get(6),
             detail: r.get(7),
+            version: r.get(8),
         })
         .collect())
 }
@@ -146,7 +150,7 @@ pub async fn lock_claim(conn: &mut PgConnection, tenant: &str, claim_id: &str) -
 pub async fn claim<'e>(db: impl PgExecutor<'e>, tenant: &str, claim_id: &str) -> sqlx::Result<Option<ClaimRow>> {
     let row = sqlx::query(
         "SELECT state, state_at, state_event_id, detail, billed_cents, paid_cents, adjusted_cents,
-                patient_responsibility_cents, denied
+                patient_responsibility_cents, denied, version, frequency_code
          FROM claims WHERE tenant_id = $1 AND claim_id = $2",
     )
     .bind(tenant)
@@ -169,6 +173,8 @@ pub async fn claim<'e>(db: impl PgExecutor<'e>, tenant: &str, claim_id: &str) ->
                     patient_responsibility_cents: r.get(7),
                 },
                 denied: r.get(8),
+                version: r.get::<i32, _>(9).max(1) as u32,
+                frequency_code: r.get(10),
             },
             state_at: r.get(1),
             state_event_id: r.get(2),
@@ -188,14 +194,16 @@ pub async fn upsert_claim(
     let m = &row.record.money;
     sqlx::query(
         "INSERT INTO claims (tenant_id, claim_id, state, state_at, state_event_id, detail, billed_cents, paid_cents,
-                             adjusted_cents, patient_responsibility_cents, denied, last_event_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                             adjusted_cents, patient_responsibility_cents, denied, last_event_at, version,
+                             frequency_code)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (tenant_id, claim_id) DO UPDATE SET
              state = EXCLUDED.state, state_at = EXCLUDED.state_at, state_event_id = EXCLUDED.state_event_id,
              detail = EXCLUDED.detail, billed_cents = EXCLUDED.billed_cents, paid_cents = EXCLUDED.paid_cents,
              adjusted_cents = EXCLUDED.adjusted_cents,
              patient_responsibility_cents = EXCLUDED.patient_responsibility_cents, denied = EXCLUDED.denied,
-             last_event_at = GREATEST(claims.last_event_at, EXCLUDED.last_event_at)",
+             last_event_at = GREATEST(claims.last_event_at, EXCLUDED.last_event_at), version = EXCLUDED.version,
+             frequency_code = EXCLUDED.frequency_code",
     )
     .bind(tenant)
     .bind(claim_id)
@@ -209,6 +217,8 @@ pub async fn upsert_claim(
     .bind(m.patient_responsibility_cents)
     .bind(row.record.denied)
     .bind(last_event_at)
+    .bind(row.record.version as i32)
+    .bind(&row.record.frequency_code)
     .execute(conn)
     .await?;
     Ok(())

@@ -202,6 +202,12 @@ pub fn remittance_message(c: &ClaimRemit, era_file: &str, payment_trace: &str) -
     }
 }
 
+/// Whether a submitted claim waits for a remittance: a void (CLM05-3 = 8) asks for no payment, so
+/// the claim keeps its last posting; originals and replacements are expected.
+pub fn expects_remittance(frequency_code: &str) -> bool {
+    frequency_code.trim() != "8"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,5 +437,13 @@ mod tests {
             ("era-1.835", "EFT42", "1")
         );
         assert_eq!(adjudicate(&c), Outcome::PartiallyPaid);
+    }
+
+    #[test]
+    fn a_void_expects_no_remittance() {
+        assert!(expects_remittance("1"));
+        assert!(expects_remittance("7"), "a replacement is paid (or denied) again");
+        assert!(expects_remittance(""), "an event from before frequency codes travelled");
+        assert!(!expects_remittance("8"));
     }
 }

@@ -4,7 +4,9 @@
 //! - `submission.claim_submitted`: record the claim as expected (patient control number, payer, billed
 //!   total and lines, and the event's chain ids and trace context, which the events posted from its
 //!   835 continue). An 835 claim that came for its patient control number before this event was seen
-//!   (kept in `unmatched_claims`) is posted now, and its event emitted in answer to this one.
+//!   (kept in `unmatched_claims`) is posted now, and its event emitted in answer to this one. A new
+//!   version of the claim (a replacement, frequency 7) is expected again in its place, its lines
+//!   those billed now; the earlier postings stay. A void (frequency 8) expects nothing.
 
 use crate::error::Error;
 use crate::posting::{self, ClaimAt, Posted};
@@ -32,6 +34,12 @@ pub async fn on_claim_submitted(ctx: &mut Ctx, state: &State) -> Result<(), Hand
     if s.patient_control_number.is_empty() {
         return Err(bad("a claim_submitted event without a patient control number"));
     }
+    if !crate::decide::expects_remittance(&s.frequency_code) {
+        // The claim keeps its last posting; a reversal the payer may send still finds it by patient
+        // control number.
+        tracing::info!(tenant = %env.tenant_id, claim_id = %env.claim_id, version = s.version, "void submitted; no remittance expected");
+        return Ok(());
+    }
     let traceparent = rcm_runtime::telemetry::current_traceparent();
     let submitted = Submitted {
         tenant_id: &env.tenant_id,
@@ -47,6 +55,7 @@ pub async fn on_claim_submitted(ctx: &mut Ctx, state: &State) -> Result<(), Hand
         lines: &s.lines,
         now: ctx.now(),
     };
+    store::lock_pcn(ctx.db(), &env.tenant_id, &s.patient_control_number).await.map_err(Error::from)?;
     let submissions = store::record_submitted(ctx.db(), &submitted).await.map_err(Error::from)?;
     tracing::info!(tenant = %env.tenant_id, claim_id = %env.claim_id, submissions, "claim expected");
     metrics::counter!("rcm_remittance_claims_expected_total").increment(1);

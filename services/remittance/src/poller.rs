@@ -219,6 +219,7 @@ impl Poller {
     ) -> Result<(), Error> {
         let remit = era::claim_remit(claim);
         let now = self.host.platform.det.clock.now();
+        store::lock_pcn(tx, at.tenant, &remit.patient_control_number).await?;
         let Some(expected) = store::expected_by_pcn(tx, at.tenant, &remit.patient_control_number).await? else {
             let u = NewUnmatched {
                 file_id: at.file_id,

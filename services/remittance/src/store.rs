@@ -86,6 +86,19 @@ pub struct Expected {
     pub traceparent: Option<String>,
 }
 
+/// Serialises, until the transaction ends, the work on one patient control number: recording its
+/// submission and posting an 835 claim for it. Without it the two can pass each other (each reading
+/// before the other commits), and the 835 claim would wait as unmatched for a submission already
+/// recorded.
+pub async fn lock_pcn(conn: &mut PgConnection, tenant: &str, pcn: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('remittance/pcn/' || $1 || '/' || $2, 0))")
+        .bind(tenant)
+        .bind(pcn)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The latest submitted claim with this patient control number, locked until the transaction ends.
 pub async fn expected_by_pcn(conn: &mut PgConnection, tenant: &str, pcn: &str) -> sqlx::Result<Option<Expected>> {
     sqlx::query_as(

@@ -138,6 +138,7 @@ fn blank_run_values(p: &mut Payload) {
         Payload::ClaimPartiallyPaid(x) => blank_remittance(x.remittance.as_mut()),
         Payload::ClaimDenied(x) => blank_remittance(x.remittance.as_mut()),
         Payload::DenialQueued(d) => d.work_item_id.clear(),
+        Payload::CorrectionRequested(c) => c.work_item_id.clear(),
         _ => {}
     }
 }

@@ -24,10 +24,11 @@ pub enum EventType {
     ClaimPartiallyPaid,
     ClaimDenied,
     DenialQueued,
+    CorrectionRequested,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 13] = [
         EventType::EncounterReceived,
         EventType::ClaimCoded,
         EventType::ReviewRequired,
@@ -40,6 +41,7 @@ impl EventType {
         EventType::ClaimPartiallyPaid,
         EventType::ClaimDenied,
         EventType::DenialQueued,
+        EventType::CorrectionRequested,
     ];
 
     /// (stage, event) as they appear in subjects.
@@ -57,6 +59,7 @@ impl EventType {
             EventType::ClaimPartiallyPaid => ("remittance", "claim_partially_paid"),
             EventType::ClaimDenied => ("remittance", "claim_denied"),
             EventType::DenialQueued => ("denials", "denial_queued"),
+            EventType::CorrectionRequested => ("denials", "correction_requested"),
         }
     }
 
@@ -88,6 +91,7 @@ impl EventType {
             Payload::ClaimPartiallyPaid(_) => EventType::ClaimPartiallyPaid,
             Payload::ClaimDenied(_) => EventType::ClaimDenied,
             Payload::DenialQueued(_) => EventType::DenialQueued,
+            Payload::CorrectionRequested(_) => EventType::CorrectionRequested,
         }
     }
 }
@@ -194,6 +198,7 @@ mod tests {
         assert_eq!(p.stream("beta-2"), "T42_RCM_BETA_2");
         assert_eq!(p.parse_event("t42.rcm.evt.beta.coding.claim_coded"), Some(("beta".into(), EventType::ClaimCoded)));
         assert_eq!(s.parse_event("t42.rcm.evt.beta.coding.claim_coded"), None);
+        assert_eq!(s.event("acme", EventType::CorrectionRequested), "rcm.evt.acme.denials.correction_requested");
     }
 
     #[test]

@@ -407,3 +407,33 @@ fn the_file_loop_answers_each_file_once_and_remembers_it() {
     // A tenant without an outbound directory has nothing to answer
     assert!(rcm_simulator::run::answer_pending(&config, "other").unwrap().is_empty());
 }
+
+#[test]
+fn a_replacement_is_adjudicated_again_and_a_void_is_accepted_with_nothing_to_pay() {
+    // Given a claim the payer knows, sent again as a replacement and as a void of its payer claim
+    let original = known_claim(8);
+    let as_frequency = |f: &str| x837p::Claim {
+        frequency: f.into(),
+        payer_claim_control_number: Some("PAYER-ICN-1".into()),
+        ..original.clone()
+    };
+    // When the payer decides them
+    let replacement = adjudicate::decide(&as_frequency("7"), 0, today());
+    let void = adjudicate::decide(&as_frequency("8"), 0, today());
+    // Then the replacement is accepted and adjudicated on its own (frequency is part of its content)
+    let Decision::Accepted { result: Some(r), payer_claim_control_number } = &replacement else {
+        panic!("a replacement is adjudicated: {replacement:?}")
+    };
+    assert_eq!(r.lines.len(), original.lines.len());
+    let Decision::Accepted { payer_claim_control_number: first, .. } = adjudicate::decide(&original, 0, today()) else {
+        panic!("the original is accepted")
+    };
+    assert_ne!(payer_claim_control_number, &first, "the replacement gets a control number of its own");
+    // And the void is accepted with nothing to adjudicate, so no 835 comes for it
+    assert!(matches!(void, Decision::Accepted { result: None, .. }), "{void:?}");
+    let mut ic = corpus(8, 1, 1);
+    ic.groups[0].transactions[0].claims = vec![as_frequency("8")];
+    let a = answer(&text(&ic), today()).unwrap();
+    assert!(a.era835.is_none());
+    assert!(a.ack277ca.is_some());
+}

@@ -243,7 +243,7 @@ impl AckPoller {
             let pccn = ca.payer_claim_control_number.as_deref();
             match decide::effect_of_277ca(claim.state, ca.disposition, &ca.statuses, pccn) {
                 AckEffect::Accept { payer_claim_control_number } => {
-                    store::set_acked(tx, f.tenant, &claim.claim_id, ClaimState::Accepted, pccn, f.file_name).await?;
+                    store::set_acked(tx, f.tenant, &claim, ClaimState::Accepted, pccn, f.file_name).await?;
                     let payload = Payload::ClaimAccepted(ClaimAccepted {
                         payer_claim_control_number: payer_claim_control_number.clone(),
                         ack_file: f.file_name.to_string(),
@@ -294,7 +294,7 @@ impl AckPoller {
             return Ok(false);
         }
         let detail = codes(&findings);
-        store::set_acked(tx, f.tenant, &claim.claim_id, ClaimState::RejectedByPayer, None, f.file_name).await?;
+        store::set_acked(tx, f.tenant, claim, ClaimState::RejectedByPayer, None, f.file_name).await?;
         let payload = Payload::ClaimRejectedByPayer(ClaimRejectedByPayer {
             reasons: findings,
             ack_file: f.file_name.to_string(),

@@ -133,13 +133,13 @@ impl Batcher {
             let claim = match Claim::decode(p.claim.as_slice()) {
                 Ok(c) => c,
                 Err(_) => {
-                    self.hold(&mut tx, tenant, &p.claim_id, "the stored claim cannot be decoded").await?;
+                    self.hold(&mut tx, tenant, &p, "the stored claim cannot be decoded").await?;
                     continue;
                 }
             };
             match decide::to_x12_claim(&claim) {
                 Ok(x12) => ready.push(Ready { pending: p, claim, x12 }),
-                Err(e) => self.hold(&mut tx, tenant, &p.claim_id, &format!("{} {}", e.field, e.reason)).await?,
+                Err(e) => self.hold(&mut tx, tenant, &p, &format!("{} {}", e.field, e.reason)).await?,
             }
         }
         let now = self.host.platform.det.clock.now().naive_utc();
@@ -177,6 +177,8 @@ impl Batcher {
                     interchange_control_number: ctl.interchange,
                     transaction_control_number: ctl.st02(),
                     lines: r.claim.lines.clone(),
+                    version: r.claim.version.max(1),
+                    frequency_code: r.x12.frequency.to_string(),
                 });
                 let origin = Origin {
                     tenant: tenant.to_string(),
@@ -186,7 +188,8 @@ impl Batcher {
                 };
                 let env = self.host.new_event(&origin, payload);
                 self.host.enqueue(&mut tx, &env).await?;
-                store::mark_submitted(&mut tx, tenant, &r.pending.claim_id, batch_id, &env.event_id).await?;
+                store::mark_submitted(&mut tx, tenant, &r.pending.claim_id, r.pending.version, batch_id, &env.event_id)
+                    .await?;
             }
             tracing::info!(
                 service = crate::NAME, %tenant, %batch_id, file = %file_name, claims = group.len(),
@@ -221,7 +224,7 @@ impl Batcher {
                 Ok(_) => kept.push(r),
                 // A problem of the claim itself (the writer names it `claim N ...`): hold the claim.
                 Err(rcm_x12::X12Error::Write { field, msg }) if field.starts_with("claim ") => {
-                    self.hold(tx, tenant, &r.pending.claim_id, &format!("{field}: {msg}")).await?
+                    self.hold(tx, tenant, &r.pending, &format!("{field}: {msg}")).await?
                 }
                 // Anything else (the envelope, our configuration) is not the claim's fault: no file
                 // this time, the claims stay pending, the pass fails with the error.
@@ -235,8 +238,11 @@ impl Batcher {
         Ok((kept, Some(text)))
     }
 
-    async fn hold(&self, tx: &mut PgConnection, tenant: &str, claim_id: &str, reason: &str) -> Result<()> {
-        tracing::error!(service = crate::NAME, %tenant, claim_id, reason, "claim cannot be written as an 837P; held");
-        store::mark_held(tx, tenant, claim_id, reason).await
+    async fn hold(&self, tx: &mut PgConnection, tenant: &str, p: &PendingClaim, reason: &str) -> Result<()> {
+        tracing::error!(
+            service = crate::NAME, %tenant, claim_id = %p.claim_id, version = p.version, reason,
+            "claim cannot be written as an 837P; held"
+        );
+        store::mark_held(tx, tenant, &p.claim_id, p.version, reason).await
     }
 }

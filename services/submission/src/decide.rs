@@ -355,6 +355,38 @@ fn line(l: &pb::ServiceLine, c: &pb::Claim, claim_pos: &str, diagnoses: usize) -
     })
 }
 
+/// What a `ClaimScrubbed` does for a claim of the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Store it as this version, pending.
+    New { version: i32 },
+    /// A version the tenant already has (the same event again, under any message id), or an
+    /// original for a claim already sent: nothing to do.
+    Duplicate,
+    /// A correction that must follow a version still waiting for the batcher: try again soon
+    /// (sending both in one file would give the payer a replacement of a claim it never saw).
+    AfterPrevious,
+    /// A correction of a version that can never be sent (held): nothing can follow it.
+    PreviousHeld { version: i32 },
+}
+
+/// Decides what a scrubbed claim is for the tenant, given the claim's latest stored version and
+/// its state. The first `ClaimScrubbed` of a claim is its version (1 for an original); a
+/// replacement (7) or void (8) with a later version, for a claim whose latest version was sent,
+/// is a new version; anything else adds nothing.
+pub fn arrival(frequency_code: &str, version: u32, latest: Option<(i32, ClaimState)>) -> Arrival {
+    let version = version.max(1) as i32;
+    let Some((latest, state)) = latest else { return Arrival::New { version } };
+    if version <= latest || !matches!(frequency_code.trim(), "7" | "8") {
+        return Arrival::Duplicate;
+    }
+    match state {
+        ClaimState::Pending => Arrival::AfterPrevious,
+        ClaimState::Held => Arrival::PreviousHeld { version: latest },
+        ClaimState::Submitted | ClaimState::Accepted | ClaimState::RejectedByPayer => Arrival::New { version },
+    }
+}
+
 /// CLM01: the claim's patient control number, or its claim id when it has none.
 pub fn patient_control_number(c: &pb::Claim) -> &str {
     if c.patient_control_number.trim().is_empty() { c.claim_id.trim() } else { c.patient_control_number.trim() }
@@ -700,6 +732,7 @@ mod tests {
             frequency_code: String::new(),
             payer_claim_control_number: String::new(),
             patient_control_number: "PCN-1".into(),
+            version: 1,
         }
     }
 
@@ -965,5 +998,28 @@ mod tests {
             AckEffect::AlreadyDecided
         );
         assert_eq!(ClaimState::parse("rejected_by_payer"), Some(ClaimState::RejectedByPayer));
+    }
+
+    #[test]
+    fn a_claim_comes_once_per_version_and_a_correction_follows_a_sent_version() {
+        // Given nothing stored: the first ClaimScrubbed is its own version (an original is 1)
+        assert_eq!(arrival("1", 0, None), Arrival::New { version: 1 });
+        assert_eq!(arrival("1", 1, None), Arrival::New { version: 1 });
+        // Given version 1 sent and accepted
+        let sent = Some((1, ClaimState::Accepted));
+        // Then the same claim again (a duplicate event) adds nothing, and neither does an original
+        assert_eq!(arrival("1", 1, sent), Arrival::Duplicate);
+        assert_eq!(arrival("1", 2, sent), Arrival::Duplicate);
+        // And a replacement or void as version 2 is a new version, once
+        assert_eq!(arrival("7", 2, sent), Arrival::New { version: 2 });
+        assert_eq!(arrival("8", 2, sent), Arrival::New { version: 2 });
+        assert_eq!(arrival("7", 2, Some((2, ClaimState::Pending))), Arrival::Duplicate);
+        assert_eq!(arrival("7", 1, sent), Arrival::Duplicate, "a correction names a later version");
+        // A correction follows a version that was sent, whatever the payer said of it
+        assert_eq!(arrival("7", 2, Some((1, ClaimState::Submitted))), Arrival::New { version: 2 });
+        assert_eq!(arrival("7", 3, Some((2, ClaimState::RejectedByPayer))), Arrival::New { version: 3 });
+        // But waits for one still pending, and cannot follow one held
+        assert_eq!(arrival("7", 2, Some((1, ClaimState::Pending))), Arrival::AfterPrevious);
+        assert_eq!(arrival("8", 2, Some((1, ClaimState::Held))), Arrival::PreviousHeld { version: 1 });
     }
 }

@@ -18,9 +18,13 @@ impl SubmissionGrpc {
 }
 
 /// `file acme-000000042-BCBS01.837, ISA13 000000042, GS06 42, ST02 0042`, then the payer's claim
-/// control number, the acknowledgement file, or why the claim is held.
+/// control number, the acknowledgement file, or why the claim is held; a corrected claim's latest
+/// version leads (`version 2 frequency 7, file ...`).
 pub fn detail(row: &store::ClaimStatusRow) -> String {
     let mut parts = Vec::new();
+    if row.version > 1 || matches!(row.frequency_code.as_str(), "7" | "8") {
+        parts.push(format!("version {} frequency {}", row.version, row.frequency_code));
+    }
     if let Some(f) = &row.file_name {
         parts.push(format!("file {f}"));
     }

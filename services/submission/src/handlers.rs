@@ -1,6 +1,6 @@
 //! Event handlers. Their writes go in the worker's transaction, with the inbox record.
 
-use crate::decide;
+use crate::decide::{self, Arrival};
 use crate::store::{self, NewClaim};
 use prost::Message as _;
 use rcm_proto::events::envelope::Payload;
@@ -10,8 +10,9 @@ use rcm_runtime::{Ctx, HandlerError};
 #[derive(Debug, Default)]
 pub struct State;
 
-/// `scrubbing.claim_scrubbed`: the claim waits, pending, for the next batch. A claim the tenant
-/// already has (a duplicate event, a redelivery under another message id) is left as it is.
+/// `scrubbing.claim_scrubbed`: the claim version waits, pending, for the next batch. A version the
+/// tenant already has (a duplicate event, a redelivery under another message id) is left as it is;
+/// a replacement (7) or void (8) of a claim already sent is its next version ([`decide::arrival`]).
 pub async fn on_claim_scrubbed(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerError> {
     let env = ctx.envelope().clone();
     let Some(Payload::ClaimScrubbed(ev)) = &env.payload else {
@@ -26,10 +27,36 @@ pub async fn on_claim_scrubbed(ctx: &mut Ctx, _state: &State) -> Result<(), Hand
     }
     let payer_id = claim.coverage.as_ref().map(|c| c.payer_id.trim()).unwrap_or_default();
     let total: i64 = claim.lines.iter().map(|l| l.charge_cents).sum();
+    let frequency = match claim.frequency_code.trim() {
+        "" => "1",
+        f => f,
+    };
+    let latest = store::latest_version(ctx.db(), &env.tenant_id, claim_id).await?;
+    let version = match decide::arrival(frequency, claim.version, latest) {
+        Arrival::New { version } => version,
+        Arrival::Duplicate => {
+            tracing::info!(tenant = %env.tenant_id, claim_id, version = claim.version, event_id = %env.event_id, "claim version already known; not queued again");
+            return Ok(());
+        }
+        Arrival::AfterPrevious => {
+            return Err(HandlerError::transient(format!(
+                "event {}: claim {claim_id} has a version waiting for the batcher; the correction follows it",
+                env.event_id
+            )));
+        }
+        Arrival::PreviousHeld { version } => {
+            return Err(HandlerError::permanent(format!(
+                "event {}: claim {claim_id} version {version} is held and was never sent; a correction cannot follow it",
+                env.event_id
+            )));
+        }
+    };
     let bytes = claim.encode_to_vec();
     let new = NewClaim {
         tenant: &env.tenant_id,
         claim_id,
+        version,
+        frequency_code: frequency,
         patient_control_number: decide::patient_control_number(claim),
         payer_id,
         total_charge_cents: total,
@@ -39,9 +66,9 @@ pub async fn on_claim_scrubbed(ctx: &mut Ctx, _state: &State) -> Result<(), Hand
     };
     let inserted = store::insert_pending(ctx.db(), &new).await?;
     if inserted {
-        tracing::debug!(tenant = %env.tenant_id, claim_id, "claim pending");
+        tracing::debug!(tenant = %env.tenant_id, claim_id, version, frequency, "claim pending");
     } else {
-        tracing::info!(tenant = %env.tenant_id, claim_id, event_id = %env.event_id, "claim already known; not queued again");
+        tracing::info!(tenant = %env.tenant_id, claim_id, version, event_id = %env.event_id, "claim version already known; not queued again");
     }
     Ok(())
 }

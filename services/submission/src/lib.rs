@@ -1,10 +1,12 @@
 //! The submission service.
 //!
-//! - `scrubbing.claim_scrubbed` → the claim is stored as pending ([`handlers`]).
+//! - `scrubbing.claim_scrubbed` → the claim is stored as pending ([`handlers`]); a replacement (7) or
+//!   void (8) of a claim already sent is stored as its next version, and goes out once, with REF*F8.
 //! - The [`batcher`] turns pending claims into one 837P file per payer in
 //!   `<data_dir>/<tenant>/outbound/<tenant>-<ISA13>-<payer>.837` and emits `submission.claim_submitted`.
 //! - The [`acks`] poller reads `<data_dir>/<tenant>/inbound/*.999` and `*.277ca` and emits
-//!   `submission.claim_accepted` or `submission.claim_rejected_by_payer`.
+//!   `submission.claim_accepted` or `submission.claim_rejected_by_payer` (a 277CA for a claim's latest
+//!   version, by patient control number).
 //! - `SubmissionService.GetClaimStatus` is served by [`grpc`].
 
 pub mod acks;

@@ -6,10 +6,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-/// A claim as scrubbing handed it over.
+/// A claim version as scrubbing handed it over.
 pub struct NewClaim<'a> {
     pub tenant: &'a str,
     pub claim_id: &'a str,
+    pub version: i32,
+    pub frequency_code: &'a str,
     pub patient_control_number: &'a str,
     pub payer_id: &'a str,
     pub total_charge_cents: i64,
@@ -18,16 +20,36 @@ pub struct NewClaim<'a> {
     pub scrubbed_event_id: &'a str,
 }
 
-/// Stores a pending claim; false when the tenant already has this claim (a duplicate event).
+/// The claim's latest version and its state, locked until the transaction ends (so versions of
+/// one claim are decided one after the other).
+pub async fn latest_version(
+    conn: &mut PgConnection,
+    tenant: &str,
+    claim_id: &str,
+) -> Result<Option<(i32, ClaimState)>> {
+    let row: Option<(i32, String)> = sqlx::query_as(
+        "SELECT version, state FROM claims WHERE tenant_id = $1 AND claim_id = $2
+         ORDER BY version DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(claim_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(v, s)| (v, ClaimState::parse(&s).unwrap_or(ClaimState::Held))))
+}
+
+/// Stores a pending claim version; false when the tenant already has it (a duplicate event).
 pub async fn insert_pending(conn: &mut PgConnection, c: &NewClaim<'_>) -> Result<bool> {
     let r = sqlx::query(
-        "INSERT INTO claims (tenant_id, claim_id, patient_control_number, payer_id, total_charge_cents, claim,
-                             correlation_id, scrubbed_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (tenant_id, claim_id) DO NOTHING",
+        "INSERT INTO claims (tenant_id, claim_id, version, frequency_code, patient_control_number, payer_id,
+                             total_charge_cents, claim, correlation_id, scrubbed_event_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (tenant_id, claim_id, version) DO NOTHING",
     )
     .bind(c.tenant)
     .bind(c.claim_id)
+    .bind(c.version)
+    .bind(c.frequency_code)
     .bind(c.patient_control_number)
     .bind(c.payer_id)
     .bind(c.total_charge_cents)
@@ -39,10 +61,11 @@ pub async fn insert_pending(conn: &mut PgConnection, c: &NewClaim<'_>) -> Result
     Ok(r.rows_affected() == 1)
 }
 
-/// A pending claim taken by the batcher.
+/// A pending claim version taken by the batcher.
 #[derive(Debug, Clone)]
 pub struct PendingClaim {
     pub claim_id: String,
+    pub version: i32,
     pub payer_id: String,
     pub claim: Vec<u8>,
     pub correlation_id: String,
@@ -52,9 +75,9 @@ pub struct PendingClaim {
 /// Locks up to `limit` pending claims of the tenant, oldest first; claims another batcher holds are skipped.
 pub async fn take_pending(conn: &mut PgConnection, tenant: &str, limit: i64) -> Result<Vec<PendingClaim>> {
     let rows = sqlx::query(
-        "SELECT claim_id, payer_id, claim, correlation_id, scrubbed_event_id FROM claims
+        "SELECT claim_id, payer_id, claim, correlation_id, scrubbed_event_id, version FROM claims
          WHERE tenant_id = $1 AND state = 'pending'
-         ORDER BY received_at, claim_id LIMIT $2 FOR UPDATE SKIP LOCKED",
+         ORDER BY received_at, claim_id, version LIMIT $2 FOR UPDATE SKIP LOCKED",
     )
     .bind(tenant)
     .bind(limit)
@@ -68,6 +91,7 @@ pub async fn take_pending(conn: &mut PgConnection, tenant: &str, limit: i64) -> 
             claim: r.get(2),
             correlation_id: r.get(3),
             scrubbed_event_id: r.get(4),
+            version: r.get(5),
         })
         .collect())
 }
@@ -137,15 +161,17 @@ pub async fn mark_submitted(
     conn: &mut PgConnection,
     tenant: &str,
     claim_id: &str,
+    version: i32,
     batch_id: Uuid,
     submitted_event_id: &str,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE claims SET state = 'submitted', batch_id = $3, submitted_event_id = $4, updated_at = now()
-         WHERE tenant_id = $1 AND claim_id = $2",
+        "UPDATE claims SET state = 'submitted', batch_id = $4, submitted_event_id = $5, updated_at = now()
+         WHERE tenant_id = $1 AND claim_id = $2 AND version = $3",
     )
     .bind(tenant)
     .bind(claim_id)
+    .bind(version)
     .bind(batch_id)
     .bind(submitted_event_id)
     .execute(conn)
@@ -153,12 +179,20 @@ pub async fn mark_submitted(
     Ok(())
 }
 
-pub async fn mark_held(conn: &mut PgConnection, tenant: &str, claim_id: &str, reason: &str) -> Result<()> {
+pub async fn mark_held(
+    conn: &mut PgConnection,
+    tenant: &str,
+    claim_id: &str,
+    version: i32,
+    reason: &str,
+) -> Result<()> {
     sqlx::query(
-        "UPDATE claims SET state = 'held', held_reason = $3, updated_at = now() WHERE tenant_id = $1 AND claim_id = $2",
+        "UPDATE claims SET state = 'held', held_reason = $4, updated_at = now()
+         WHERE tenant_id = $1 AND claim_id = $2 AND version = $3",
     )
     .bind(tenant)
     .bind(claim_id)
+    .bind(version)
     .bind(reason)
     .execute(conn)
     .await?;
@@ -184,10 +218,11 @@ pub async fn mark_written(pool: &PgPool, tenant: &str, batch_id: Uuid) -> Result
     Ok(())
 }
 
-/// A claim an acknowledgement is about, locked for the update.
+/// A claim version an acknowledgement is about, locked for the update.
 #[derive(Debug, Clone)]
 pub struct AckTarget {
     pub claim_id: String,
+    pub version: i32,
     pub state: ClaimState,
     pub correlation_id: String,
     pub causation_id: String,
@@ -202,14 +237,18 @@ fn target(r: sqlx::postgres::PgRow) -> AckTarget {
         state: ClaimState::parse(&state).unwrap_or(ClaimState::Held),
         correlation_id: r.get(2),
         causation_id: submitted.unwrap_or(scrubbed),
+        version: r.get(5),
     }
 }
 
-const TARGET_COLUMNS: &str = "claim_id, state, correlation_id, submitted_event_id, scrubbed_event_id";
+const TARGET_COLUMNS: &str = "claim_id, state, correlation_id, submitted_event_id, scrubbed_event_id, version";
 
+/// The latest version of the claim with this patient control number (a 277CA names no version).
 pub async fn claim_by_pcn(conn: &mut PgConnection, tenant: &str, pcn: &str) -> Result<Option<AckTarget>> {
-    let sql =
-        format!("SELECT {TARGET_COLUMNS} FROM claims WHERE tenant_id = $1 AND patient_control_number = $2 FOR UPDATE");
+    let sql = format!(
+        "SELECT {TARGET_COLUMNS} FROM claims WHERE tenant_id = $1 AND patient_control_number = $2
+         ORDER BY version DESC LIMIT 1 FOR UPDATE"
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant).bind(pcn).fetch_optional(conn).await?;
     Ok(row.map(target))
 }
@@ -228,7 +267,7 @@ pub async fn batch_by_group(conn: &mut PgConnection, tenant: &str, group: u32) -
 
 pub async fn claims_of_batch(conn: &mut PgConnection, tenant: &str, batch_id: Uuid) -> Result<Vec<AckTarget>> {
     let sql = format!(
-        "SELECT {TARGET_COLUMNS} FROM claims WHERE tenant_id = $1 AND batch_id = $2 ORDER BY claim_id FOR UPDATE"
+        "SELECT {TARGET_COLUMNS} FROM claims WHERE tenant_id = $1 AND batch_id = $2 ORDER BY claim_id, version FOR UPDATE"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant).bind(batch_id).fetch_all(conn).await?;
     Ok(rows.into_iter().map(target).collect())
@@ -237,18 +276,19 @@ pub async fn claims_of_batch(conn: &mut PgConnection, tenant: &str, batch_id: Uu
 pub async fn set_acked(
     conn: &mut PgConnection,
     tenant: &str,
-    claim_id: &str,
+    claim: &AckTarget,
     state: ClaimState,
     payer_claim_control_number: Option<&str>,
     ack_file: &str,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE claims SET state = $3, payer_claim_control_number = COALESCE($4, payer_claim_control_number),
-                ack_file = $5, updated_at = now()
-         WHERE tenant_id = $1 AND claim_id = $2",
+        "UPDATE claims SET state = $4, payer_claim_control_number = COALESCE($5, payer_claim_control_number),
+                ack_file = $6, updated_at = now()
+         WHERE tenant_id = $1 AND claim_id = $2 AND version = $3",
     )
     .bind(tenant)
-    .bind(claim_id)
+    .bind(&claim.claim_id)
+    .bind(claim.version)
     .bind(state.as_str())
     .bind(payer_claim_control_number)
     .bind(ack_file)
@@ -335,9 +375,11 @@ pub async fn record_ack_item(
     Ok(())
 }
 
-/// What GetClaimStatus shows.
+/// What GetClaimStatus shows (of the claim's latest version).
 #[derive(Debug, Clone)]
 pub struct ClaimStatusRow {
+    pub version: i32,
+    pub frequency_code: String,
     pub state: String,
     pub updated_at: DateTime<Utc>,
     pub file_name: Option<String>,
@@ -352,9 +394,10 @@ pub struct ClaimStatusRow {
 pub async fn claim_status(pool: &PgPool, tenant: &str, claim_id: &str) -> Result<Option<ClaimStatusRow>> {
     let row = sqlx::query(
         "SELECT c.state, c.updated_at, b.file_name, b.interchange_control_number, b.group_control_number,
-                b.transaction_control_number, c.payer_claim_control_number, c.ack_file, c.held_reason
+                b.transaction_control_number, c.payer_claim_control_number, c.ack_file, c.held_reason, c.version,
+                c.frequency_code
          FROM claims c LEFT JOIN batches b ON b.tenant_id = c.tenant_id AND b.batch_id = c.batch_id
-         WHERE c.tenant_id = $1 AND c.claim_id = $2",
+         WHERE c.tenant_id = $1 AND c.claim_id = $2 ORDER BY c.version DESC LIMIT 1",
     )
     .bind(tenant)
     .bind(claim_id)
@@ -370,5 +413,7 @@ pub async fn claim_status(pool: &PgPool, tenant: &str, claim_id: &str) -> Result
         payer_claim_control_number: r.get(6),
         ack_file: r.get(7),
         held_reason: r.get(8),
+        version: r.get(9),
+        frequency_code: r.get(10),
     }))
 }

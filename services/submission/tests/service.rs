@@ -3,7 +3,9 @@
 //! ClaimSubmitted per claim (even when an event comes twice); a restart writes a batch committed but
 //! not written, with the same name and content and no new events; the simulator's 999 and 277CA give
 //! ClaimAccepted and ClaimRejectedByPayer; the same ack file dropped again gives nothing new; an
-//! unreadable file goes to failed/ and an ack for a claim we do not know is recorded.
+//! unreadable file goes to failed/ and an ack for a claim we do not know is recorded. A replacement
+//! (frequency 7) of a claim already sent is its next version: sent once, with REF*F8, however often
+//! it comes, and its 277CA lands on it.
 
 use chrono::NaiveDate;
 use rcm_proto::common::{self as pb, ClaimRef};
@@ -341,6 +343,108 @@ async fn claims_to_files_to_acknowledgements_exactly_once() {
     );
     assert_eq!(count(&pool, "SELECT count(*) FROM ack_files WHERE kind = '277ca'").await, 3);
     assert_eq!(count(&pool, "SELECT count(*) FROM claims WHERE state = 'pending'").await, 0);
+
+    shutdown.cancel();
+    for handle in handles {
+        handle.await.unwrap().unwrap();
+    }
+    pool.close().await;
+    h.cleanup().await;
+}
+
+/// Runs pyx12 on a file when `X12VALIDATE` names it (`just test` sets it).
+fn pyx12(path: &Path) {
+    let Ok(tool) = std::env::var("X12VALIDATE") else {
+        println!("note: X12VALIDATE not set, pyx12 check of {} skipped", path.display());
+        return;
+    };
+    let out = std::process::Command::new(tool).arg(path).output().expect("run the validator");
+    assert!(out.status.success(), "{} fails pyx12:\n{}", path.display(), String::from_utf8_lossy(&out.stdout));
+}
+
+#[tokio::test]
+async fn a_replacement_of_a_sent_claim_is_its_next_version_sent_once_and_acknowledged_on_it() {
+    let h = Harness::new().await;
+    let shutdown = CancellationToken::new();
+    let handles = h.start(&shutdown).await;
+    let pool = h.pool().await;
+    let (outbound, inbound) = (h.dir("outbound"), h.dir("inbound"));
+    let today = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    let answer = |name: &str| {
+        rcm_simulator::answer_file(&outbound.join(name), &inbound, &outbound.join("answered"), today).unwrap().unwrap()
+    };
+
+    // Given claim 7 sent and accepted by the payer
+    let original = claim(7, "PAYA", "1234567893");
+    h.publish(&h.scrubbed(original.clone()), None).await;
+    wait_for("the first 837P", || async { files(&outbound, ".837").len() == 1 }).await;
+    let first = files(&outbound, ".837")[0].clone();
+    let Decision::Accepted { payer_claim_control_number: pccn, .. } = answer(&first).claims[0].decision.clone() else {
+        panic!("the simulator accepts claim 7")
+    };
+    wait_for("the acceptance", || async { h.events(EventType::ClaimAccepted).await.len() == 1 }).await;
+
+    // When its replacement (frequency 7, version 2, naming the payer's claim) is scrubbed, delivered
+    // twice under two message ids and once more as another event, and the original comes again too
+    let replacement = pb::Claim {
+        frequency_code: "7".into(),
+        payer_claim_control_number: pccn.to_string(),
+        version: 2,
+        diagnosis_codes: vec!["E11.65".into(), "I10".into()],
+        ..original.clone()
+    };
+    let env = h.scrubbed(replacement.clone());
+    h.publish(&env, None).await;
+    h.publish(&env, Some("the-same-event-again")).await;
+    h.publish(&h.scrubbed(replacement), None).await;
+    h.publish(&h.scrubbed(original.clone()), None).await;
+
+    // Then one more file holds it once, as frequency 7 with REF*F8, and one more ClaimSubmitted says so
+    wait_for("the second 837P", || async { files(&outbound, ".837").len() == 2 }).await;
+    wait_for("two ClaimSubmitted", || async { h.events(EventType::ClaimSubmitted).await.len() >= 2 }).await;
+    let second = files(&outbound, ".837").into_iter().find(|n| *n != first).unwrap();
+    let doc = rcm_x12::x837p::parse_837p(&std::fs::read(outbound.join(&second)).unwrap()).unwrap();
+    let sent: Vec<_> = doc.claims().collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].patient_control_number.as_str(), original.patient_control_number);
+    assert_eq!((sent[0].frequency.as_str(), sent[0].payer_claim_control_number.as_deref()), ("7", Some(pccn.as_str())));
+    pyx12(&outbound.join(&second));
+    let submitted = h.events(EventType::ClaimSubmitted).await;
+    let Some(Payload::ClaimSubmitted(s)) = &submitted[1].payload else { panic!("not a ClaimSubmitted") };
+    assert_eq!((s.version, s.frequency_code.as_str(), s.file_name.as_str()), (2, "7", second.as_str()));
+    assert_eq!(submitted[1].causation_id, env.event_id);
+
+    // When the payer answers the replacement
+    let Decision::Accepted { payer_claim_control_number: new_pccn, .. } = answer(&second).claims[0].decision.clone()
+    else {
+        panic!("the simulator accepts the replacement")
+    };
+    // Then the 277CA lands on version 2, and version 1 keeps its own acknowledgement
+    wait_for("the replacement's acceptance", || async { h.events(EventType::ClaimAccepted).await.len() == 2 }).await;
+    let rows: Vec<(i32, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT version, frequency_code, state, payer_claim_control_number FROM claims WHERE claim_id = 'claim-7' ORDER BY version",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (1, "1".into(), "accepted".into(), Some(pccn.to_string())),
+            (2, "7".into(), "accepted".into(), Some(new_pccn.to_string())),
+        ]
+    );
+    let grpc = SubmissionGrpc::new(pool.clone());
+    let status = grpc
+        .get_claim_status(tonic::Request::new(ClaimRef { tenant_id: TENANT.into(), claim_id: "claim-7".into() }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.state, "accepted");
+    assert!(status.detail.starts_with(&format!("version 2 frequency 7, file {second}")), "{}", status.detail);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(files(&outbound, ".837").len(), 2, "nothing more was sent");
+    assert_eq!(h.events(EventType::ClaimSubmitted).await.len(), 2);
 
     shutdown.cancel();
     for handle in handles {

@@ -122,6 +122,7 @@ fn claims() -> Vec<pb::Claim> {
         frequency_code: String::new(),
         payer_claim_control_number: String::new(),
         patient_control_number: format!("PCN-{n:04}"),
+        version: 1,
     };
     let mut out = vec![base(1, &org), base(2, &org)];
     // A child on a parent's plan, with a referring provider and a prior authorization.
@@ -150,6 +151,12 @@ fn claims() -> Vec<pb::Claim> {
     cov.relationship = "01".into();
     cov.subscriber_name = Some(person("Spouse", "Sam"));
     out.push(spouse);
+    // A void of a claim the payer has, as the second version of it.
+    let mut void = base(6, &org);
+    void.frequency_code = "8".into();
+    void.payer_claim_control_number = "PAYER-CCN-6".into();
+    void.version = 2;
+    out.push(void);
     out
 }
 
@@ -171,7 +178,11 @@ fn a_batch_and_the_simulators_answers_pass_pyx12() {
     let text = x837p::write_837p(&ic).unwrap();
     let back = x837p::parse_837p(text.as_bytes()).unwrap();
     assert!(back.findings.is_empty(), "{:?}", back.findings);
-    assert_eq!(back.claims().count(), 5);
+    assert_eq!(back.claims().count(), 6);
+    let frequencies: Vec<(&str, Option<&str>)> =
+        back.claims().map(|c| (c.frequency.as_str(), c.payer_claim_control_number.as_deref())).collect();
+    assert!(frequencies.contains(&("7", Some("PAYER-CCN-1"))), "{frequencies:?}");
+    assert!(frequencies.contains(&("8", Some("PAYER-CCN-6"))), "{frequencies:?}");
     validate("batch.837", &text);
 
     let answer = rcm_simulator::answer(&text, NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()).unwrap();

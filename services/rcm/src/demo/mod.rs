@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// States in which a claim's automatic trip is over.
-pub const FINAL_STATES: [&str; 6] =
-    ["needs_coding", "rejected", "rejected_by_payer", "paid", "partially_paid", "in_denial_queue"];
+pub const FINAL_STATES: [&str; 7] =
+    ["needs_coding", "rejected", "rejected_by_payer", "paid", "partially_paid", "in_denial_queue", "voided"];
 
 /// The `demo` profile: what `rcm demo` and `rcm serve --profile demo` share.
 pub fn profile(mut config: Config) -> Config {

@@ -85,6 +85,8 @@ impl Harness {
             interchange_control_number: 1,
             transaction_control_number: "0001".into(),
             lines,
+            version: 1,
+            frequency_code: "1".into(),
         });
         let env = envelope::new_envelope(&self.platform.det, "submission", &origin, payload);
         let out = envelope::encode(self.platform.bus.subjects(), &env, None).unwrap();
