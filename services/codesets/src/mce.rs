@@ -7,8 +7,8 @@
 //! update stands for its whole fiscal year: it speaks for dates of service from 2023-10-01 to
 //! 2024-09-30 ([`Mce::covers`]). Codes added to ICD-10-CM in FY2025 and FY2026 are not in it, so
 //! for a later date a code without an edit here may have one in a newer MCE: a caller must not
-//! read "not listed" as "no edit" there. [`Mce::category_edits`] tells where that matters (the
-//! code's category holds edited codes).
+//! read "not listed" as "no edit" there. [`Mce::age_or_sex_codes`] lets it see where that
+//! matters (groups of codes that mostly carry age or sex edits).
 
 use std::sync::OnceLock;
 
@@ -86,7 +86,7 @@ impl MceEdit {
     }
 }
 
-/// The set of edits on one code (or, from [`Mce::category_edits`], on a category's codes).
+/// The set of edits on one code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MceEdits(u8);
 
@@ -136,8 +136,6 @@ pub struct Mce {
     last_day: NaiveDate,
     /// Sorted by code.
     codes: Vec<([u8; 7], MceEdits)>,
-    /// The edits of the codes of each three-character category, sorted.
-    categories: Vec<([u8; 3], MceEdits)>,
     /// Inclusive ages (years) of the newborn, pediatric, maternity and adult edits.
     ages: [(u8, u8); 4],
 }
@@ -202,26 +200,10 @@ impl Mce {
                 _ => codes.push((key, edits)),
             }
         }
-        let mut categories: Vec<([u8; 3], MceEdits)> = Vec::new();
-        for (key, edits) in &codes {
-            let category = [key[0], key[1], key[2]];
-            match categories.last_mut() {
-                Some(last) if last.0 == category => last.1.0 |= edits.0,
-                _ => categories.push((category, *edits)),
-            }
-        }
         // An age edit with no row keeps MCE's published range.
         let defaults = [(0, 0), (0, 17), (9, 64), (15, 124)];
         let ages = std::array::from_fn(|i| ages[i].unwrap_or(defaults[i]));
-        Ok(Mce {
-            name: name.to_owned(),
-            fiscal_year: fiscal_year.to_owned(),
-            first_day,
-            last_day,
-            codes,
-            categories,
-            ages,
-        })
+        Ok(Mce { name: name.to_owned(), fiscal_year: fiscal_year.to_owned(), first_day, last_day, codes, ages })
     }
 
     /// `v41.1`.
@@ -255,12 +237,13 @@ impl Mce {
             .unwrap_or_default()
     }
 
-    /// Every edit any code of `code`'s three-character category carries.
-    pub fn category_edits(&self, code: &str) -> MceEdits {
-        code_key(code)
-            .and_then(|key| self.categories.binary_search_by_key(&[key[0], key[1], key[2]], |c| c.0).ok())
-            .map(|i| self.categories[i].1)
-            .unwrap_or_default()
+    /// The codes that carry an age or sex edit, in code order (without dots).
+    pub fn age_or_sex_codes(&self) -> impl Iterator<Item = &str> {
+        self.codes.iter().filter(|(_, e)| e.has_age_or_sex()).map(|(key, _)| {
+            let len = key.iter().position(|&b| b == 0).unwrap_or(7);
+            // Checked to be ASCII letters and digits when loaded.
+            std::str::from_utf8(&key[..len]).unwrap_or_default()
+        })
     }
 
     /// The inclusive age range in years of an age edit; `None` for the others.
@@ -278,10 +261,7 @@ impl Mce {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.codes.capacity() * size_of::<([u8; 7], MceEdits)>()
-            + self.categories.capacity() * size_of::<([u8; 3], MceEdits)>()
-            + self.name.capacity()
-            + self.fiscal_year.capacity()
+        self.codes.capacity() * size_of::<([u8; 7], MceEdits)>() + self.name.capacity() + self.fiscal_year.capacity()
     }
 }
 
@@ -327,11 +307,15 @@ mod tests {
     }
 
     #[test]
-    fn a_category_tells_where_unlisted_codes_may_have_edits() {
+    fn the_codes_with_age_or_sex_edits() {
         let mce = Mce::shipped();
-        assert!(mce.category_edits("N409").contains(MceEdit::MaleOnly));
-        assert!(mce.category_edits("O99891").contains(MceEdit::Maternity));
-        assert!(mce.category_edits("I10").is_empty());
+        let codes: Vec<&str> = mce.age_or_sex_codes().collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]));
+        assert!(codes.contains(&"N400") && codes.contains(&"O80") && codes.contains(&"A33"));
+        assert!(!codes.contains(&"F0280"), "manifestation only");
+        // 5,343 codes less the 422 manifestation codes, but for the 6 with a sex edit too (N52.1).
+        assert_eq!(codes.len(), 5343 - 422 + 6);
+        assert!(codes.contains(&"N521"));
     }
 
     #[test]
