@@ -36,26 +36,35 @@ use rcm_proto::events::{ClaimRejected, ClaimScrubbed};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
-/// The tables the built-in packs read.
+/// The tables the built-in packs read, and the packs' descriptions.
 #[derive(Clone, Copy)]
 pub struct Tables {
     pub icd: &'static Icd10Cm,
     pub hcpcs: &'static Hcpcs,
     pub ncci: &'static Ncci,
     pub mce: &'static Mce,
+    packs: &'static [PackInfo],
+    labels: &'static [String],
 }
 
 impl Tables {
     /// The tables shipped in `rcm-codesets`, loaded once (the NCCI PTP table, the largest, takes
     /// about 0.4 s in a release build).
     pub fn shipped() -> Tables {
+        static PACKS: OnceLock<(Vec<PackInfo>, Vec<String>)> = OnceLock::new();
         let (icd, (ncci, (hcpcs, mce))) = std::thread::scope(|s| {
             let ncci = s.spawn(Ncci::shipped);
             let icd = Icd10Cm::shipped();
             (icd, (ncci.join().expect("the NCCI loader does not panic"), (Hcpcs::shipped(), Mce::shipped())))
         });
-        Tables { icd, hcpcs, ncci, mce }
+        let (packs, labels) = PACKS.get_or_init(|| {
+            let packs = Self::describe(icd, ncci, mce);
+            let labels = packs.iter().map(PackInfo::label).collect();
+            (packs, labels)
+        });
+        Tables { icd, hcpcs, ncci, mce, packs, labels }
     }
 
     /// The HCPCS file's quarter: the July 2024 quarterly file.
@@ -64,11 +73,20 @@ impl Tables {
     }
 
     /// The built-in packs with the versions of the data they read.
-    pub fn packs(&self) -> Vec<PackInfo> {
-        let icd: Vec<&str> = self.icd.versions().iter().map(|v| v.name()).collect();
-        let icd_from = self.icd.versions().first().map(|v| v.effective_from());
-        let icd_to = self.icd.versions().last().and_then(|v| v.effective_to());
-        let q = &self.ncci.quarter;
+    pub fn packs(&self) -> &'static [PackInfo] {
+        self.packs
+    }
+
+    /// `id@version` of each built-in pack.
+    pub fn labels(&self) -> &'static [String] {
+        self.labels
+    }
+
+    fn describe(icd: &Icd10Cm, ncci: &Ncci, mce: &Mce) -> Vec<PackInfo> {
+        let icd_names: Vec<&str> = icd.versions().iter().map(|v| v.name()).collect();
+        let icd_from = icd.versions().first().map(|v| v.effective_from());
+        let icd_to = icd.versions().last().and_then(|v| v.effective_to());
+        let q = &ncci.quarter;
         vec![
             PackInfo {
                 id: "837p",
@@ -81,7 +99,7 @@ impl Tables {
             PackInfo {
                 id: "codes",
                 name: "Code sets at the date of service",
-                version: format!("ICD-10-CM {}, HCPCS 2024-07", icd.join("+")),
+                version: format!("ICD-10-CM {}, HCPCS 2024-07", icd_names.join("+")),
                 effective_from: icd_from,
                 effective_to: icd_to,
                 coverage_note: "a date no ICD-10-CM version covers is judged by the nearest, with SCRUB-DX-NO-DATA; \
@@ -91,14 +109,14 @@ impl Tables {
             PackInfo {
                 id: "clinical",
                 name: "Clinical edits (CMS MCE)",
-                version: format!("MCE {} ({})", self.mce.name(), self.mce.fiscal_year()),
-                effective_from: Some(self.mce.first_day()),
-                effective_to: Some(self.mce.last_day()),
+                version: format!("MCE {} ({})", mce.name(), mce.fiscal_year()),
+                effective_from: Some(mce.first_day()),
+                effective_to: Some(mce.last_day()),
                 coverage_note: format!(
                     "outside {} the MCE {} edits still apply, and SCRUB-MCE-NO-DATA names the diagnoses it cannot \
                      speak for (not listed, in a category with age or sex edits, or new since)",
-                    self.mce.fiscal_year(),
-                    self.mce.name()
+                    mce.fiscal_year(),
+                    mce.name()
                 ),
             },
             PackInfo {
@@ -239,7 +257,7 @@ pub fn scrub(claim: &Claim, tables: &Tables, settings: &Settings, cx: &Context) 
     clinical::check(&view, tables, &mut f);
     ncci::check(&view, tables, cx, &mut f);
     history::check(&view, settings, cx, &mut f);
-    let mut packs: Vec<String> = tables.packs().iter().map(PackInfo::label).collect();
+    let mut packs: Vec<String> = tables.labels().to_vec();
     cx.packs.check(&view, cx.today, &mut f, &mut packs);
     let mut findings = f.0;
     for finding in &mut findings {

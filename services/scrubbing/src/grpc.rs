@@ -163,7 +163,7 @@ impl ScrubbingApi {
     }
 
     async fn builtin_packs(&self) -> Result<Vec<PackInfo>, Error> {
-        Ok(self.state.tables().await?.packs())
+        Ok(self.state.tables().await?.packs().to_vec())
     }
 
     pub async fn explain(&self, r: &ExplainRuleRequest) -> Result<RuleInfo, Error> {
