@@ -413,14 +413,12 @@ pub async fn run(command: ScrubCommand, config: &Config, out: &mut impl Write) -
             match service::load_pack(&mut tx, &tenant, &payer, &text, &by, chrono::Utc::now()).await {
                 Ok((pack, _)) => {
                     tx.commit().await?;
-                    writeln!(
-                        out,
-                        "{}: pack {} loaded for {} of tenant {tenant}, {} rule(s)",
-                        file.display(),
-                        pack.label(),
-                        pack.scope(),
-                        pack.rules.len()
-                    )?;
+                    let scope = match &pack.payer_id {
+                        Some(p) => format!("payer {p} of tenant {tenant}"),
+                        None => format!("every payer of tenant {tenant}"),
+                    };
+                    let rules = pack.rules.len();
+                    writeln!(out, "{}: pack {} loaded for {scope}, {rules} rule(s)", file.display(), pack.label())?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e @ (rcm_scrubbing::Error::BadPack(_) | rcm_scrubbing::Error::PackConflict(_))) => {
