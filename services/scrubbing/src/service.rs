@@ -220,7 +220,7 @@ pub struct Origin<'a> {
 
 /// Scrubs a claim with today's packs, its overrides and the patient's services sent, and records
 /// it in the caller's transaction: the result with the claim, a run in its history, and (when it
-/// passes) its services as sent.
+/// passes, and is not a void) its services as sent.
 pub async fn scrub_and_record(
     conn: &mut PgConnection,
     state: &State,
@@ -253,7 +253,10 @@ pub async fn scrub_and_record(
     };
     store::save(conn, &result).await?;
     store::insert_run(conn, o.tenant, o.claim_id, now, o.trigger, &s).await?;
+    // A void cancels its original: its lines are not services sent.
+    let void = claim.frequency_code.trim() == "8";
     if s.passes()
+        && !void
         && let Some(key) = &inputs.patient_key
     {
         let v = View::of(claim);

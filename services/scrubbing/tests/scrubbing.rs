@@ -258,6 +258,19 @@ async fn a_service_already_sent_is_a_duplicate() {
     let duplicate = r.findings.iter().find(|f| f.rule_id == "SCRUB-DUPLICATE").unwrap();
     assert!(duplicate.message.contains(&format!("already sent on claim {}", sent.claim_id)), "{}", duplicate.message);
     h.wait_for_claim(EventType::ClaimScrubbed, &fine.claim_id).await;
+
+    // And a void is not a service sent: after voiding a claim for a third patient, the claim
+    // billing the same service again is no duplicate
+    let mut void = again.clone();
+    void.patient.as_mut().unwrap().patient_id = format!("MRN-{}", testing::unique_id());
+    let mut rebill = void.clone();
+    void.frequency_code = "8".into();
+    void.payer_claim_control_number = "PAYER-CCN-1".into();
+    let void = h.coded(void).await;
+    h.wait_for_claim(EventType::ClaimScrubbed, &void.claim_id).await;
+    rebill.frequency_code = "1".into();
+    let rebill = h.coded(rebill).await;
+    h.wait_for_claim(EventType::ClaimScrubbed, &rebill.claim_id).await;
     h.stop().await;
 }
 

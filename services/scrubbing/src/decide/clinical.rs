@@ -88,6 +88,8 @@ pub fn check(v: &View, t: &Tables, f: &mut Findings) {
                 if (u32::from(min)..=u32::from(max)).contains(&age) {
                     continue;
                 }
+                // An age of 90 or more is said as such (HIPAA Safe Harbor: it identifies).
+                let age = if age >= 90 { "90 or older".to_string() } else { age.to_string() };
                 format!(
                     "diagnosis {} is a {} code (ages {min} to {max}); the patient is {age} on the date of service{}",
                     dotted(code),
@@ -183,6 +185,13 @@ mod tests {
         let bad = patient("2012-01-01", "M", &["N400"]);
         let good = patient("1964-01-01", "M", &["N400"]);
         trips("SCRUB-MCE-ADULT", &run(&bad), &run(&good));
+    }
+
+    #[test]
+    fn an_age_of_90_or_more_is_not_told() {
+        // Given O80 for a woman of 95
+        let f = of(&run(&patient("1929-01-01", "F", &["O80"])), "SCRUB-MCE-MATERNITY");
+        assert!(f[0].message.ends_with("the patient is 90 or older on the date of service"), "{}", f[0].message);
     }
 
     #[test]
