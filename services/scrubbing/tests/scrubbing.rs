@@ -364,6 +364,17 @@ async fn a_payer_pack_is_loaded_validated_explained_and_applied() {
     // And another version under the same number is refused, the running one staying
     let changed = PACK.replace("chest imaging", "imaging");
     assert_eq!(h.client.load_rule_pack(load(&changed)).await.unwrap_err().code(), tonic::Code::AlreadyExists);
+    let Some(Payload::ClaimCoded(coded)) = &needs.payload else { unreachable!() };
+    let still = h
+        .client
+        .scrub(ScrubRequest { tenant_id: TENANT.into(), claim: coded.claim.clone(), today: String::new() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(still.findings.iter().any(|f| f.rule_id == "P87726-XRAY-AUTH"), "the running pack stays");
+    let bad_line = PACK.replace("severity = \"error\"", "severity = \"fatal\"");
+    let err = h.client.load_rule_pack(load(&bad_line)).await.unwrap_err();
+    assert_eq!(err.message(), "rule pack refused, line 9: severity must be \"error\" or \"warning\", not `fatal`");
     // And once removed, the pack no longer applies
     let removed = h
         .client
