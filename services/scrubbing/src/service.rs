@@ -235,11 +235,14 @@ pub async fn scrub_and_record(
         Context { today: now.date_naive(), packs: &inputs.packs, prior: &inputs.prior, overrides: &inputs.overrides };
     let s = decide::scrub(claim, &tables, &state.settings, &cx);
     let blocking = s.findings.iter().filter(|f| f.blocks()).count() as i32;
+    // A claim sent on has left scrubbing: it stays "scrubbed"; a later scrub's verdict is in its
+    // history.
+    let sent_on = previous.as_ref().is_some_and(|p| p.released);
     let result = ScrubResult {
         tenant_id: o.tenant.to_string(),
         claim_id: o.claim_id.to_string(),
         patient_control_number: claim.patient_control_number.clone(),
-        state: s.state().to_string(),
+        state: if sent_on { "scrubbed".to_string() } else { s.state().to_string() },
         total_charge_cents: claim.total_charge_cents,
         errors: blocking,
         warnings: s.findings.len() as i32 - blocking,
@@ -263,7 +266,7 @@ pub async fn scrub_and_record(
         store::record_sent(conn, o.tenant, o.claim_id, key, v.billing_npi, v.provider_npi, &sent_lines(&v), now)
             .await?;
     }
-    let released_now = s.passes() && !previous.is_some_and(|p| p.released);
+    let released_now = s.passes() && !sent_on;
     Ok(Recorded { scrub: s, released_now })
 }
 

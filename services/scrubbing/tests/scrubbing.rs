@@ -466,6 +466,31 @@ async fn an_override_releases_a_rejected_claim() {
     assert_eq!((again.outcome.as_str(), again.released), ("scrubbed", false));
     let sent: Vec<Envelope> = testing::events(&h.platform.bus, TENANT, EventType::ClaimScrubbed).await;
     assert_eq!(sent.iter().filter(|e| e.claim_id == coded.claim_id).count(), 1);
+
+    // And once sent on, a later verdict goes in its history, not in its state
+    let pack = "id = \"all\"\nversion = \"1\"\neffective_from = 2020-01-01\n[[rule]]\nid = \"T-ALL\"\n\
+                severity = \"error\"\nmessage = \"m\"\nwhen.payer_in = [\"87726\"]\n";
+    let load = LoadRulePackRequest {
+        tenant_id: TENANT.into(),
+        payer_id: String::new(),
+        text: pack.into(),
+        loaded_by: "a".into(),
+    };
+    h.client.load_rule_pack(load).await.unwrap();
+    let late = h
+        .client
+        .rescrub(RescrubRequest { tenant_id: TENANT.into(), claim_id: coded.claim_id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((late.outcome.as_str(), late.released), ("rejected", false));
+    let status = h
+        .client
+        .get_claim_status(ClaimRef { tenant_id: TENANT.into(), claim_id: coded.claim_id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.state, "scrubbed");
     h.stop().await;
 }
 
