@@ -529,6 +529,41 @@ mod tests {
     }
 
     #[test]
+    fn the_example_claim_and_pack_from_the_readme() {
+        // Given the example claim and the example BLU01 pack shipped in services/scrubbing/examples
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scrubbing/examples");
+        let claim = dir.join("claim.json");
+        let pack = format!("{}:BLU01", dir.join("blu01-pack.toml").display());
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10);
+        // When it is checked with the pack
+        let mut out = Vec::new();
+        let check = ScrubCommand::Check { claim: claim.clone(), today, packs: vec![pack.clone()], json: true };
+        let code = tokio_run(check, &mut out);
+        // Then it is rejected by a real NCCI pair and by the payer's rule, and by nothing else
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(code, ExitCode::from(1));
+        let errors: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| f["rule_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(errors, ["SCRUB-NCCI-PTP", "BLU01-THERAPY-GP"], "{v}");
+        // And with 25 on the visit and GP on the therapy it passes
+        let text = std::fs::read_to_string(&claim).unwrap();
+        let fixed = text
+            .replace(r#""procedure_code": "99214","#, r#""procedure_code": "99214", "modifiers": ["25"],"#)
+            .replace(r#""procedure_code": "97110","#, r#""procedure_code": "97110", "modifiers": ["GP"],"#);
+        let tmp = tempfile::tempdir().unwrap();
+        let fixed_file = tmp.path().join("fixed.json");
+        std::fs::write(&fixed_file, fixed).unwrap();
+        let mut out = Vec::new();
+        let check = ScrubCommand::Check { claim: fixed_file, today, packs: vec![pack], json: false };
+        assert_eq!(tokio_run(check, &mut out), ExitCode::SUCCESS, "{}", String::from_utf8_lossy(&out));
+    }
+
+    #[test]
     fn a_bad_pack_file_is_refused_with_its_line() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("p.toml");
