@@ -270,8 +270,14 @@ pub async fn scrub_and_record(
     Ok(Recorded { scrub: s, released_now })
 }
 
-/// A stored claim, decoded.
+/// A stored claim, decoded. Claims scrubbed before claims were kept have none.
 pub fn stored_claim(r: &ScrubResult) -> Result<Claim, Error> {
+    if r.claim.is_empty() {
+        return Err(Error::Corrupt(format!(
+            "claim {} of tenant {} was scrubbed before scrubbing kept claims; send it again from coding",
+            r.claim_id, r.tenant_id
+        )));
+    }
     Claim::decode(r.claim.as_slice())
         .map_err(|e| Error::Corrupt(format!("claim {} of tenant {}: {e}", r.claim_id, r.tenant_id)))
 }
