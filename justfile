@@ -20,10 +20,12 @@ demo *ARGS: up
     cargo run -q -p rcm -- demo {{ARGS}}
 
 # The benchmarks: X12 (835 parse MB/s against x12-types, 837P claims/s); code-set lookups
-# (ICD-10-CM search and get latency percentiles, load time, heap size).
+# (ICD-10-CM search and get latency percentiles, load time, heap size); scrubbing (claims/s per
+# core with every pack loaded, table load times, memory).
 bench:
     cargo bench -p rcm-x12 --bench x12
     cargo bench -p rcm-codesets --bench lookup
+    cargo bench -p rcm-scrubbing --bench scrub
 
 # Fuzz one X12 reader for SECONDS (needs cargo-fuzz and a nightly toolchain): just fuzz x835 600
 fuzz TARGET SECONDS="600":

@@ -1,7 +1,7 @@
 //! Latency of ICD-10-CM `search` and `get` over the full FY2026 set, and HCPCS lookups, with
 //! a query mix a coder produces: codes as written on a superbill, code starts, one to three
 //! words, unfinished last words. Each query is timed on its own; percentiles per kind.
-//! Also prints the load time and heap size of the shipped sets.
+//! Also prints the load time and heap size of the shipped sets, the NCCI tables and the MCE.
 //!
 //! cargo bench -p rcm-codesets --bench lookup
 
@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use rcm_codesets::hcpcs::Hcpcs;
 use rcm_codesets::icd10cm::{Icd10Cm, Version};
+use rcm_codesets::mce::Mce;
+use rcm_codesets::ncci::Ncci;
 
 const LIMIT: usize = 20;
 const ROUNDS: usize = 5;
@@ -126,6 +128,12 @@ fn main() {
     let started = Instant::now();
     let hcpcs = Hcpcs::shipped();
     let hcpcs_load = started.elapsed();
+    let started = Instant::now();
+    let ncci = Ncci::shipped();
+    let ncci_load = started.elapsed();
+    let started = Instant::now();
+    let mce = Mce::shipped();
+    let mce_load = started.elapsed();
 
     println!("load");
     println!("  ICD-10-CM FY2025 + FY2026 (shipped(), two threads): {:.0} ms", icd_load.as_secs_f64() * 1e3);
@@ -135,6 +143,12 @@ fn main() {
         unzipped.as_secs_f64() * 1e3
     );
     println!("  HCPCS: {:.0} ms", hcpcs_load.as_secs_f64() * 1e3);
+    println!(
+        "  NCCI {} (PTP streamed from gzip, MUE and AOC beside it): {:.0} ms",
+        ncci.quarter.name,
+        ncci_load.as_secs_f64() * 1e3
+    );
+    println!("  MCE {}: {:.0} ms", mce.name(), mce_load.as_secs_f64() * 1e3);
     println!("heap");
     for v in icd.versions() {
         println!(
@@ -146,6 +160,17 @@ fn main() {
         );
     }
     println!("  HCPCS: {} codes, {:.1} MiB", hcpcs.len(), hcpcs.heap_bytes() as f64 / (1024.0 * 1024.0));
+    let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "  NCCI PTP: {} edits, {:.1} MiB; MUE: {} codes, {:.2} MiB; AOC: {} add-on codes, {:.2} MiB",
+        ncci.ptp.len(),
+        mib(ncci.ptp.heap_bytes()),
+        ncci.mue.len(),
+        mib(ncci.mue.heap_bytes()),
+        ncci.aoc.len(),
+        mib(ncci.aoc.heap_bytes())
+    );
+    println!("  MCE: {} codes, {:.2} MiB", mce.len(), mib(mce.heap_bytes()));
 
     let v = icd.versions().iter().find(|v| v.name() == "FY2026").unwrap();
     let mix = query_mix(v);

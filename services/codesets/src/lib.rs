@@ -4,12 +4,16 @@
 //! once, at first use, by the `shipped()` functions: ICD-10-CM for two fiscal years
 //! ([`icd10cm`]), HCPCS Level II ([`hcpcs`]), modifiers ([`modifiers`]), place of service
 //! ([`pos`]) and the CPT code numbers CMS publishes ([`cpt`]; CPT descriptions are licensed and
-//! come from the operator, per tenant, through [`cpt::LicensedCpt`]).
+//! come from the operator, per tenant, through [`cpt::LicensedCpt`]). The claim edits' tables:
+//! NCCI practitioner PTP, MUE and add-on code edits for 2024 Q3 ([`ncci`]) and the MCE v41.1
+//! age, sex and manifestation edits ([`mce`]).
 
 pub mod cpt;
 pub mod hcpcs;
 pub mod icd10cm;
+pub mod mce;
 pub mod modifiers;
+pub mod ncci;
 pub mod npi;
 pub mod pos;
 mod text;

@@ -2,6 +2,7 @@
 
 mod coding;
 mod health;
+mod scrub;
 mod x12;
 
 use anyhow::{Context, Result};
@@ -157,6 +158,11 @@ enum Command {
     Coding {
         #[command(subcommand)]
         command: coding::CodingCommand,
+    },
+    /// The scrubbing edits: check a claim, list and explain rules, rule packs, replay past claims.
+    Scrub {
+        #[command(subcommand)]
+        command: scrub::ScrubCommand,
     },
 }
 
@@ -380,6 +386,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Scrub { command } => scrub::run(command, &config, &mut std::io::stdout().lock()).await,
         Command::X12 { .. } | Command::Coding { .. } => unreachable!("handled before the runtime starts"),
     }
 }

@@ -1,23 +1,14 @@
-//! Scrubbing's event handler: `coding.claim_coded` → `scrubbing.claim_scrubbed` or
-//! `scrubbing.claim_rejected`.
+//! Scrubbing's event handler: `coding.claim_coded` → `scrubbing.claim_scrubbed` (with its
+//! warnings) or `scrubbing.claim_rejected` (with every finding). The claim, the scrub in its
+//! history and (when it passes) its services as sent go in the handler's transaction.
 
-use crate::config::ScrubbingConfig;
-use crate::decide::{self, EditContext, Outcome};
+use crate::decide::{self, Outcome};
 use crate::error::Error;
-use crate::store::{self, ScrubResult};
-use rcm_proto::common::{Finding, Severity};
+use crate::service::{self, Origin, State};
 use rcm_proto::events::envelope::Payload;
 use rcm_runtime::{Ctx, HandlerError};
 use tracing::info;
 use uuid::Uuid;
-
-pub struct State {
-    pub config: ScrubbingConfig,
-}
-
-fn count(findings: &[Finding], severity: Severity) -> i32 {
-    findings.iter().filter(|f| f.severity == severity as i32).count() as i32
-}
 
 pub async fn on_claim_coded(ctx: &mut Ctx, state: &State) -> Result<(), HandlerError> {
     let env = ctx.envelope().clone();
@@ -29,41 +20,25 @@ pub async fn on_claim_coded(ctx: &mut Ctx, state: &State) -> Result<(), HandlerE
     }
     let event_id = Uuid::parse_str(&env.event_id).map_err(|_| bad("the event id is not a UUID"))?;
     let now = ctx.now();
-    let cx = EditContext {
-        today: now.date_naive(),
-        future_days_allowed: state.config.future_days_allowed,
-        timely_filing_days: state.config.timely_filing_days,
-    };
-    let mut result = ScrubResult {
-        tenant_id: env.tenant_id.clone(),
-        claim_id: env.claim_id.clone(),
-        patient_control_number: claim.patient_control_number.clone(),
-        state: String::new(),
-        total_charge_cents: claim.total_charge_cents,
-        errors: 0,
-        warnings: 0,
-        rule_ids: Vec::new(),
+    let origin = Origin {
+        tenant: &env.tenant_id,
+        claim_id: &env.claim_id,
         event_id,
-        updated_at: now,
+        correlation_id: &env.correlation_id,
+        trigger: "claim_coded",
     };
-    let payload = match decide::decide(claim, &cx) {
-        Outcome::Scrubbed(s) => {
-            result.state = "scrubbed".into();
-            result.warnings = count(&s.warnings, Severity::Warning);
-            result.rule_ids = s.warnings.iter().map(|f| f.rule_id.clone()).collect();
-            info!(claim_id = %env.claim_id, warnings = result.warnings, "claim scrubbed");
-            Payload::ClaimScrubbed(*s)
+    let recorded = service::scrub_and_record(ctx.db(), state, &origin, &claim, now).await?;
+    let s = &recorded.scrub;
+    let payload = match decide::outcome(claim, s) {
+        Outcome::Scrubbed(ev) => {
+            info!(claim_id = %env.claim_id, warnings = ev.warnings.len(), "claim scrubbed");
+            Payload::ClaimScrubbed(*ev)
         }
-        Outcome::Rejected(r) => {
-            result.state = "rejected".into();
-            result.errors = count(&r.findings, Severity::Error);
-            result.warnings = count(&r.findings, Severity::Warning);
-            result.rule_ids = r.findings.iter().map(|f| f.rule_id.clone()).collect();
-            info!(claim_id = %env.claim_id, rules = ?result.rule_ids, "claim rejected by the edits");
-            Payload::ClaimRejected(r)
+        Outcome::Rejected(ev) => {
+            info!(claim_id = %env.claim_id, rules = ?s.rule_ids(), "claim rejected by the edits");
+            Payload::ClaimRejected(ev)
         }
     };
-    store::save(ctx.db(), &result).await?;
     ctx.emit(payload);
     Ok(())
 }
