@@ -277,6 +277,8 @@ pub fn claim_from_json(text: &str) -> anyhow::Result<Claim> {
         frequency_code: c.frequency_code,
         payer_claim_control_number: c.payer_claim_control_number,
         patient_control_number: c.patient_control_number,
+        // A claim checked from a file is judged as sent once (versions start at 1).
+        version: 1,
     })
 }
 

@@ -110,11 +110,28 @@ pub fn encounter(tenant: &str, run: &str, seed: u64, index: usize) -> Encounter 
         rng.pick(DENIED),
         assessed.join("; ")
     );
-    let n_lines = rng.range(1, 4) as usize;
-    let lines = (0..n_lines)
-        .map(|k| ServiceLine {
+    // Codes as a practice bills them: an office visit, a procedure, or both (one of each at most,
+    // so the demo's claims do not trip NCCI bundling edits), with modifier 25 on the visit when a
+    // procedure was done the same day.
+    let visits: Vec<&str> = PROCEDURES.iter().copied().filter(|c| c.starts_with("992")).collect();
+    let procedures: Vec<&str> = PROCEDURES.iter().copied().filter(|c| !c.starts_with("992")).collect();
+    let codes: Vec<&str> = match rng.range(0, 3) {
+        0 => vec![rng.pick(&visits)],
+        1 => vec![rng.pick(&procedures)],
+        _ => vec![rng.pick(&visits), rng.pick(&procedures)],
+    };
+    let with_procedure = codes.iter().any(|c| !c.starts_with("992"));
+    let lines = codes
+        .iter()
+        .enumerate()
+        .map(|(k, code)| ServiceLine {
             line_id: (k + 1).to_string(),
-            procedure_code: if snomed_only { String::new() } else { (rng.pick(PROCEDURES)).into() },
+            procedure_code: if snomed_only { String::new() } else { code.to_string() },
+            modifiers: if !snomed_only && with_procedure && code.starts_with("992") {
+                vec!["25".to_string()]
+            } else {
+                Vec::new()
+            },
             source: snomed_only.then(|| SourceCode {
                 system: "http://snomed.info/sct".into(),
                 code: "185349003".into(),
