@@ -45,7 +45,8 @@ fn bench_835(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("835_parse");
     g.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(2));
-    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    // Decimal bytes: criterion then prints MB/s (10^6), the unit the 300 MB/s goal is stated in.
+    g.throughput(Throughput::BytesDecimal(bytes.len() as u64));
     g.bench_function(BenchmarkId::new("rcm_x12", format!("{mb}MB")), |b| {
         b.iter_with_large_drop(|| x835::parse_835(black_box(bytes)).unwrap())
     });
@@ -75,7 +76,7 @@ fn bench_837(c: &mut Criterion) {
     let text = x837p::write_837p(&ic).unwrap();
     let mut g = c.benchmark_group("837p_parse");
     g.sample_size(20).measurement_time(Duration::from_secs(10));
-    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.throughput(Throughput::BytesDecimal(text.len() as u64));
     g.bench_function("rcm_x12/5000_claims", |b| {
         b.iter(|| black_box(x837p::parse_837p(black_box(text.as_bytes())).unwrap()))
     });
