@@ -120,6 +120,17 @@ impl Icd10Cm {
         &self.versions
     }
 
+    /// The version with the latest dates (there is always one: `new` refuses none).
+    pub fn newest(&self) -> &Version {
+        self.versions.last().expect("Icd10Cm::new refuses an empty set of versions")
+    }
+
+    /// Another version than `than` that holds `code`: why a code unknown on a date is still a
+    /// code (deleted since, or added later).
+    pub fn other_version_with(&self, code: &str, than: &Version) -> Option<&Version> {
+        self.versions.iter().find(|v| !std::ptr::eq(*v, than) && v.get(code).is_some())
+    }
+
     /// The version in force on `date`, or the nearest one when none is.
     pub fn for_date(&self, date: NaiveDate) -> VersionChoice<'_> {
         let after = self.versions.partition_point(|v| v.effective_from <= date);
@@ -393,6 +404,14 @@ impl Version {
     /// The last day in force; `None` if open-ended.
     pub fn effective_to(&self) -> Option<NaiveDate> {
         self.effective_to
+    }
+
+    /// "in force 2025-10-01 to 2026-09-30" (or "in force from ..." for an open-ended version).
+    pub fn in_force_text(&self) -> String {
+        match self.effective_to {
+            Some(to) => format!("in force {} to {to}", self.effective_from),
+            None => format!("in force from {}", self.effective_from),
+        }
     }
 
     pub fn covers(&self, date: NaiveDate) -> bool {

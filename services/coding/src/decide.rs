@@ -100,6 +100,7 @@ pub fn parse_fee_schedule(text: &str) -> Result<Vec<Fee>, String> {
         _ => return Err("the header row must be procedure_code, modifier, charge_cents (tab-separated)".into()),
     }
     let mut fees = Vec::new();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (i, line) in lines {
         let cols: Vec<&str> = line.split('\t').collect();
         let row = i + 1;
@@ -118,7 +119,15 @@ pub fn parse_fee_schedule(text: &str) -> Result<Vec<Fee>, String> {
         let Some(charge_cents) = charge_cents else {
             return Err(format!("line {row}: charge_cents {cents:?} is not a whole number of cents"));
         };
+        if let Some(first) = seen.insert((code.clone(), modifier.clone()), row) {
+            return Err(format!(
+                "line {row}: {code} with modifier {modifier:?} is priced again (first on line {first})"
+            ));
+        }
         fees.push(Fee { procedure_code: code, modifier, charge_cents });
+    }
+    if fees.is_empty() {
+        return Err("the schedule has no fee rows".into());
     }
     Ok(fees)
 }
@@ -257,11 +266,7 @@ fn choose_diagnoses(
     let min = policy.auto_code_min_confidence;
     let confident: Vec<&CodeSuggestion> =
         suggestions.iter().filter(|s| !s.history && s.confidence >= min).take(MAX_DIAGNOSES).collect();
-    let best = suggestions
-        .iter()
-        .filter(|s| !s.history)
-        .map(|s| s.confidence)
-        .fold(None, |m: Option<f32>, c| Some(m.map_or(c, |m| m.max(c))));
+    let best = suggestions.iter().filter(|s| !s.history).map(|s| s.confidence).reduce(f32::max);
     let why = match best {
         None => format!(
             "no ICD-10-CM diagnosis code, and no suggestion from the note or the {} source condition(s)",
@@ -315,35 +320,24 @@ fn diagnosis_problem(field: &str, code: &str, version: &Version, icd: &Icd10Cm) 
                 ),
             ))
         }
-        None => {
-            let elsewhere: Vec<&Version> =
-                icd.versions().iter().filter(|v| v.name() != version.name() && v.get(code).is_some()).collect();
-            Some(match elsewhere.first() {
-                Some(other) => error(
-                    "CODING-ICD-NOT-IN-FORCE",
-                    field.into(),
-                    format!(
-                        "{field} {code} is not in {} ({}), the version in force on the date of service; it is in {} ({})",
-                        version.name(),
-                        in_force_text(version),
-                        other.name(),
-                        in_force_text(other)
-                    ),
+        None => Some(match icd.other_version_with(code, version) {
+            Some(other) => error(
+                "CODING-ICD-NOT-IN-FORCE",
+                field.into(),
+                format!(
+                    "{field} {code} is not in {} ({}), the version in force on the date of service; it is in {} ({})",
+                    version.name(),
+                    version.in_force_text(),
+                    other.name(),
+                    other.in_force_text()
                 ),
-                None => error(
-                    "CODING-ICD-UNKNOWN",
-                    field.into(),
-                    format!("{field} {code} is not an ICD-10-CM code in {}", version.name()),
-                ),
-            })
-        }
-    }
-}
-
-fn in_force_text(v: &Version) -> String {
-    match v.effective_to() {
-        Some(to) => format!("in force {} to {to}", v.effective_from()),
-        None => format!("in force from {}", v.effective_from()),
+            ),
+            None => error(
+                "CODING-ICD-UNKNOWN",
+                field.into(),
+                format!("{field} {code} is not an ICD-10-CM code in {}", version.name()),
+            ),
+        }),
     }
 }
 
@@ -417,7 +411,7 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, books: &Books, suggestions:
             "the encounter has no valid date of service (YYYY-MM-DD); codes are judged by the newest code set".into(),
         ));
     }
-    let newest = books.icd.versions().last().expect("at least one ICD-10-CM version is loaded");
+    let newest = books.icd.newest();
     let version = match dos.map(|d| (d, books.icd.for_date(d))) {
         None => newest,
         Some((_, VersionChoice::InForce(v))) => v,
@@ -425,7 +419,7 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, books: &Books, suggestions:
             let message = format!(
                 "no ICD-10-CM version loaded is in force on the date of service {d}; codes are judged by {} ({})",
                 v.name(),
-                in_force_text(v)
+                v.in_force_text()
             );
             match books.policy.outside_versions {
                 OutsideVersions::Warn => warnings.push(warning("CODING-ICD-VERSION", "service_date".into(), message)),
@@ -861,6 +855,16 @@ mod tests {
         let err = parse_fee_schedule("procedure_code\tmodifier\tcharge_cents\n99213\t\t-1\n").unwrap_err();
         assert!(err.contains("line 2"), "{err}");
         assert!(parse_fee_schedule("procedure_code\tmodifier\tcharge_cents\nXYZ\t\t1\n").is_err());
+        // A code priced twice, or a schedule with no rows, is refused rather than half-loaded
+        let twice = "procedure_code\tmodifier\tcharge_cents\n99213\t\t100\n99213\t25\t100\n99213\t\t200\n";
+        assert_eq!(
+            parse_fee_schedule(twice).unwrap_err(),
+            "line 4: 99213 with modifier \"\" is priced again (first on line 2)"
+        );
+        assert_eq!(
+            parse_fee_schedule("procedure_code\tmodifier\tcharge_cents\n").unwrap_err(),
+            "the schedule has no fee rows"
+        );
         // The shipped default schedule reads cleanly and prices an office visit
         let default: FeeSchedule = parse_fee_schedule(crate::DEFAULT_FEE_SCHEDULE_TSV).unwrap().into_iter().collect();
         assert_eq!(default.price("99213", &[]), Some(22719), "2.73 RVU × 33.2875 × 2.5");

@@ -12,8 +12,8 @@ use rcm_codesets::{cpt, modifiers, pos};
 use rcm_proto::coding::coding_service_server::CodingService;
 use rcm_proto::coding::*;
 use rcm_proto::common::{ClaimRef, Encounter, ServiceClaimStatus};
+use rcm_proto::events::CodingReviewRequired;
 use rcm_proto::events::envelope::Payload;
-use rcm_proto::events::{ClaimCoded, CodingReviewRequired};
 use rcm_runtime::ServiceHost;
 use rcm_runtime::envelope::Origin;
 use std::sync::Arc;
@@ -152,9 +152,7 @@ impl CodingApi {
             CodeSystem::Cpt => {
                 if !cpt::is_cpt_form(&code) {
                     out.problem = format!("{code} is not a CPT code (5 digits, or 4 digits and F, T or U)");
-                } else if !r.tenant_id.is_empty()
-                    && store::tenant_cpt(&mut *self.host.pool.acquire().await?, &r.tenant_id, &[]).await?.loaded
-                {
+                } else if !r.tenant_id.is_empty() && store::has_cpt_file(&self.host.pool, &r.tenant_id).await? {
                     out.version = format!("licensed CPT file of {}", r.tenant_id);
                     match store::cpt_description(&self.host.pool, &r.tenant_id, &code).await? {
                         Some(d) => {
@@ -197,7 +195,7 @@ impl CodingApi {
         if !decide::is_icd10cm(code) {
             return format!("{code} is not an ICD-10-CM code");
         }
-        match self.state.icd.versions().iter().find(|o| o.name() != v.name() && o.get(code).is_some()) {
+        match self.state.icd.other_version_with(code, v) {
             Some(other) => format!("{code} is not in {}; it is in {}", v.name(), other.name()),
             None => format!("{code} is not an ICD-10-CM code in {}", v.name()),
         }
@@ -432,7 +430,7 @@ impl CodingApi {
                     causation_id: row.cause_event_id.clone(),
                 };
                 let findings = coded.findings.clone();
-                let env = self.host.new_event(&origin, Payload::ClaimCoded(ClaimCoded { ..*coded }));
+                let env = self.host.new_event(&origin, Payload::ClaimCoded(*coded));
                 self.host.enqueue(&mut tx, &env).await?;
                 info!(%claim_id, "claim coded by a coder");
                 ResolveQueueItemResponse { resolved: true, findings, item: None }

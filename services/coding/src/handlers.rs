@@ -14,6 +14,7 @@ use rcm_codesets::hcpcs::Hcpcs;
 use rcm_codesets::icd10cm::Icd10Cm;
 use rcm_proto::common::{Claim, CodeSuggestion, Encounter, TextSpan};
 use rcm_proto::events::envelope::Payload;
+use rcm_proto::events::{CodingReviewRequired, Envelope};
 use rcm_runtime::{Ctx, HandlerError};
 use sqlx::PgConnection;
 use tracing::info;
@@ -54,8 +55,7 @@ impl State {
 
 /// The shipped note lexicon over the newest ICD-10-CM version loaded.
 pub fn shipped_suggester(icd: &Icd10Cm) -> Result<Suggester, String> {
-    let newest = icd.versions().last().ok_or("no ICD-10-CM version is loaded")?;
-    Suggester::with_shipped_lexicon(newest.iter().map(|c| (c.code, c.description, c.billable)))
+    Suggester::with_shipped_lexicon(icd.newest().iter().map(|c| (c.code, c.description, c.billable)))
 }
 
 /// Suggestions as events and the API carry them; an extra text's spans name it `extra[N]`.
@@ -103,6 +103,26 @@ pub async fn judge(
     Ok(decide::code_encounter(claim_id, encounter, &books, suggestions))
 }
 
+/// [`judge`], reading the note only where it matters: for the diagnoses when the source sent none,
+/// and for the coder when the claim waits for one. A well-coded encounter skips the suggester.
+pub async fn judge_with_note(
+    conn: &mut PgConnection,
+    state: &State,
+    tenant: &str,
+    claim_id: &str,
+    encounter: &Encounter,
+) -> Result<Outcome, Error> {
+    if encounter.diagnosis_codes.is_empty() {
+        let suggestions = state.suggestions(encounter);
+        return judge(conn, state, tenant, claim_id, encounter, &suggestions).await;
+    }
+    let mut outcome = judge(conn, state, tenant, claim_id, encounter, &[]).await?;
+    if let Outcome::ReviewRequired(review) = &mut outcome {
+        review.suggestions = state.suggestions(encounter);
+    }
+    Ok(outcome)
+}
+
 /// The configured policy with the tenant's own settings over it.
 pub async fn policy(conn: &mut PgConnection, config: &CodingConfig, tenant: &str) -> Result<Policy, Error> {
     let mut p = Policy {
@@ -131,8 +151,7 @@ pub async fn on_encounter_received(ctx: &mut Ctx, state: &State) -> Result<(), H
     let tenant = env.tenant_id.clone();
     let now = ctx.now();
 
-    let suggestions = state.suggestions(encounter);
-    let outcome = judge(ctx.db(), state, &tenant, &env.claim_id, encounter, &suggestions).await?;
+    let outcome = judge_with_note(ctx.db(), state, &tenant, &env.claim_id, encounter).await?;
     let mut record = CodedClaim {
         tenant_id: tenant.clone(),
         claim_id: env.claim_id.clone(),
@@ -158,37 +177,48 @@ pub async fn on_encounter_received(ctx: &mut Ctx, state: &State) -> Result<(), H
         Outcome::ReviewRequired(review) => {
             record.state = "needs_coding".into();
             record.total_charge_cents = review.estimated_charge_cents;
-            let row = QueueRow {
-                tenant_id: tenant.clone(),
-                claim_id: env.claim_id.clone(),
-                encounter_id: encounter.encounter_id.clone(),
-                state: "open".into(),
-                encounter: encounter.encode_to_vec(),
-                review: review.encode_to_vec(),
-                estimated_charge_cents: review.estimated_charge_cents,
-                service_date: encounter.service_date.clone(),
-                correlation_id: env.correlation_id.clone(),
-                cause_event_id: env.event_id.clone(),
-                queued_at: now,
-                claimed_by: None,
-                claimed_at: None,
-                resolved_by: None,
-                resolved_at: None,
-            };
-            store::enqueue_review(ctx.db(), &row).await?;
-            let action = QueueActionRow {
-                action: "queued".into(),
-                actor: crate::NAME.into(),
-                at: now,
-                detail: record.rule_ids.join(", "),
-            };
-            store::record_action(ctx.db(), &tenant, &env.claim_id, &action).await?;
+            let detail = record.rule_ids.join(", ");
+            queue_for_coder(ctx.db(), &env, encounter, &review, now, crate::NAME, detail).await?;
             info!(claim_id = %env.claim_id, rules = ?record.rule_ids, "claim waits for a coder");
             Payload::CodingReviewRequired(review)
         }
     };
     store::save(ctx.db(), &record).await?;
     ctx.emit(payload);
+    Ok(())
+}
+
+/// Puts the encounter of the event `env` in the coder's queue (reopening the claim's item, unclaimed)
+/// and records who queued it and why.
+async fn queue_for_coder(
+    conn: &mut PgConnection,
+    env: &Envelope,
+    encounter: &Encounter,
+    review: &CodingReviewRequired,
+    now: DateTime<Utc>,
+    actor: &str,
+    detail: String,
+) -> Result<(), Error> {
+    let row = QueueRow {
+        tenant_id: env.tenant_id.clone(),
+        claim_id: env.claim_id.clone(),
+        encounter_id: encounter.encounter_id.clone(),
+        state: "open".into(),
+        encounter: encounter.encode_to_vec(),
+        review: review.encode_to_vec(),
+        estimated_charge_cents: review.estimated_charge_cents,
+        service_date: encounter.service_date.clone(),
+        correlation_id: env.correlation_id.clone(),
+        cause_event_id: env.event_id.clone(),
+        queued_at: now,
+        claimed_by: None,
+        claimed_at: None,
+        resolved_by: None,
+        resolved_at: None,
+    };
+    store::enqueue_review(conn, &row).await?;
+    let action = QueueActionRow { action: "queued".into(), actor: actor.into(), at: now, detail };
+    store::record_action(conn, &env.tenant_id, &env.claim_id, &action).await?;
     Ok(())
 }
 
@@ -259,38 +289,15 @@ pub async fn on_correction_requested(ctx: &mut Ctx, _state: &State) -> Result<()
         Correction::Review { encounter, review } => {
             record.state = "needs_coding".into();
             record.rule_ids = review.findings.iter().map(|f| f.rule_id.clone()).collect();
-            let row = QueueRow {
-                tenant_id: tenant.clone(),
-                claim_id: claim_id.clone(),
-                encounter_id: encounter.encounter_id.clone(),
-                state: "open".into(),
-                encounter: encounter.encode_to_vec(),
-                review: review.encode_to_vec(),
-                estimated_charge_cents: review.estimated_charge_cents,
-                service_date: encounter.service_date.clone(),
-                correlation_id: env.correlation_id.clone(),
-                cause_event_id: env.event_id.clone(),
-                queued_at: now,
-                claimed_by: None,
-                claimed_at: None,
-                resolved_by: None,
-                resolved_at: None,
-            };
-            store::enqueue_review(ctx.db(), &row).await?;
             // The biller's note is for the coder, kept with the item's actions like a coder's own.
             let note =
                 if request.note.trim().is_empty() { String::new() } else { format!("; {}", request.note.trim()) };
-            let action = QueueActionRow {
-                action: "queued".into(),
-                actor: request.requested_by.clone(),
-                at: now,
-                detail: format!(
-                    "correction requested as version {}: {}{note}",
-                    request.version,
-                    request.reason_codes.join(" ")
-                ),
-            };
-            store::record_action(ctx.db(), &tenant, &claim_id, &action).await?;
+            let detail = format!(
+                "correction requested as version {}: {}{note}",
+                request.version,
+                request.reason_codes.join(" ")
+            );
+            queue_for_coder(ctx.db(), &env, &encounter, &review, now, &request.requested_by, detail).await?;
             info!(%claim_id, version = request.version, "replacement waits for a coder");
             Payload::CodingReviewRequired(review)
         }

@@ -19,9 +19,16 @@ pub async fn ensure_fee_schedule(conn: &mut PgConnection, tenant: &str, default:
     if sqlx::query_scalar::<_, bool>(HAS_ROWS).bind(tenant).fetch_one(&mut *conn).await? || default.is_empty() {
         return Ok(false);
     }
-    let codes: Vec<&str> = default.iter().map(|f| f.procedure_code.as_str()).collect();
-    let modifiers: Vec<&str> = default.iter().map(|f| f.modifier.as_str()).collect();
-    let cents: Vec<i64> = default.iter().map(|f| f.charge_cents).collect();
+    insert_fees(conn, tenant, default).await?;
+    Ok(true)
+}
+
+/// Adds fees in one statement (a schedule read by `parse_fee_schedule` has each code and modifier
+/// once).
+async fn insert_fees(conn: &mut PgConnection, tenant: &str, fees: &[Fee]) -> sqlx::Result<()> {
+    let codes: Vec<&str> = fees.iter().map(|f| f.procedure_code.as_str()).collect();
+    let modifiers: Vec<&str> = fees.iter().map(|f| f.modifier.as_str()).collect();
+    let cents: Vec<i64> = fees.iter().map(|f| f.charge_cents).collect();
     sqlx::query(
         "INSERT INTO fee_schedule (tenant_id, procedure_code, modifier, charge_cents)
          SELECT $1, * FROM UNNEST($2::TEXT[], $3::TEXT[], $4::BIGINT[])
@@ -31,9 +38,9 @@ pub async fn ensure_fee_schedule(conn: &mut PgConnection, tenant: &str, default:
     .bind(&codes)
     .bind(&modifiers)
     .bind(&cents)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// The tenant's fees for some procedure codes (every modifier).
@@ -130,14 +137,17 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, tenant: &str, claim_id: &str) -> s
 // Tenant files and settings
 // ---------------------------------------------------------------------------------------------
 
+/// Whether the tenant loaded a licensed CPT file.
+pub async fn has_cpt_file<'e>(db: impl PgExecutor<'e>, tenant: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenant_files WHERE tenant_id = $1 AND kind = 'cpt')")
+        .bind(tenant)
+        .fetch_one(db)
+        .await
+}
+
 /// Which of `codes` the tenant's licensed CPT file holds, and whether it has one.
 pub async fn tenant_cpt(conn: &mut PgConnection, tenant: &str, codes: &[String]) -> sqlx::Result<TenantCpt> {
-    let loaded: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenant_files WHERE tenant_id = $1 AND kind = 'cpt')")
-            .bind(tenant)
-            .fetch_one(&mut *conn)
-            .await?;
-    if !loaded {
+    if !has_cpt_file(&mut *conn, tenant).await? {
         return Ok(TenantCpt::default());
     }
     let known: Vec<String> =
@@ -213,20 +223,7 @@ pub async fn replace_fee_schedule(
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM fee_schedule WHERE tenant_id = $1").bind(tenant).execute(&mut *conn).await?;
-    let codes: Vec<&str> = fees.iter().map(|f| f.procedure_code.as_str()).collect();
-    let modifiers: Vec<&str> = fees.iter().map(|f| f.modifier.as_str()).collect();
-    let cents: Vec<i64> = fees.iter().map(|f| f.charge_cents).collect();
-    sqlx::query(
-        "INSERT INTO fee_schedule (tenant_id, procedure_code, modifier, charge_cents)
-         SELECT $1, * FROM UNNEST($2::TEXT[], $3::TEXT[], $4::BIGINT[])
-         ON CONFLICT (tenant_id, procedure_code, modifier) DO UPDATE SET charge_cents = EXCLUDED.charge_cents",
-    )
-    .bind(tenant)
-    .bind(&codes)
-    .bind(&modifiers)
-    .bind(&cents)
-    .execute(&mut *conn)
-    .await?;
+    insert_fees(conn, tenant, fees).await?;
     record_file(conn, tenant, "fee_schedule", fees.len(), actor, at).await
 }
 

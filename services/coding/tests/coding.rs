@@ -303,7 +303,15 @@ async fn the_coders_queue_takes_what_fails_and_a_coders_resolution_codes_the_cla
     // And a second resolution is refused: exactly one claim_coded for the claim
     let err = h.client.resolve_queue_item(resolve("ana", &["E11.9"])).await.unwrap_err();
     assert_eq!(err.code(), tonic::Code::FailedPrecondition);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // (coding's outbox holds every event it ever emitted: no wait for a publish that might come late)
+    let emitted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE subject LIKE '%.coding.claim_coded' AND headers @> $1::text::jsonb",
+    )
+    .bind(serde_json::json!([[rcm_runtime::envelope::HEADER_CLAIM, header.claim_id]]).to_string())
+    .fetch_one(&h.pool)
+    .await
+    .unwrap();
+    assert_eq!(emitted, 1);
     let all = testing::events(&h.platform.bus, "acme", EventType::ClaimCoded).await;
     assert_eq!(all.iter().filter(|e| e.claim_id == header.claim_id).count(), 1);
 

@@ -85,7 +85,7 @@ impl Tables {
     fn describe(icd: &Icd10Cm, ncci: &Ncci, mce: &Mce) -> Vec<PackInfo> {
         let icd_names: Vec<&str> = icd.versions().iter().map(|v| v.name()).collect();
         let icd_from = icd.versions().first().map(|v| v.effective_from());
-        let icd_to = icd.versions().last().and_then(|v| v.effective_to());
+        let icd_to = icd.newest().effective_to();
         let q = &ncci.quarter;
         vec![
             PackInfo {

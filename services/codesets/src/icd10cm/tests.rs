@@ -118,6 +118,13 @@ fn judged_by_the_version_in_force_on_the_date() {
     assert_eq!(fy2026.get("QA0").unwrap().block.id, "QA0");
     assert!(fy2026.get("QA0").unwrap().chapter.description.ends_with("(Q00-QA0)"));
     assert!(fy2025.get("QA0").is_none());
+
+    // The other version tells why a code unknown on a date is still a code.
+    assert_eq!(icd.other_version_with("S301XXA", fy2026).map(|v| v.name()), Some("FY2025"));
+    assert_eq!(icd.other_version_with("E11A", fy2025).map(|v| v.name()), Some("FY2026"));
+    assert!(icd.other_version_with("E11999", fy2026).is_none());
+    assert_eq!(icd.newest().name(), "FY2026");
+    assert_eq!(fy2026.in_force_text(), "in force 2025-10-01 to 2026-09-30");
 }
 
 #[test]

@@ -24,7 +24,7 @@ fn group(code: &str) -> &str {
 fn edited_groups(icd: &Icd10Cm, mce: &Mce) -> &'static [Box<str>] {
     static GROUPS: OnceLock<Vec<Box<str>>> = OnceLock::new();
     GROUPS.get_or_init(|| {
-        let newest = icd.versions().last().expect("at least one ICD-10-CM version");
+        let newest = icd.newest();
         let edited: Vec<&str> = mce.age_or_sex_codes().collect();
         let mut candidates: Vec<&str> =
             edited.iter().flat_map(|c| (3..c.len()).map(move |n| &c[..n])).chain(edited.iter().copied()).collect();

@@ -14,10 +14,7 @@ const MAX_MODIFIERS: usize = 4;
 const MAX_POINTERS: usize = 4;
 
 fn in_force(v: &Version) -> String {
-    match v.effective_to() {
-        Some(to) => format!("{} (in force {} to {to})", v.name(), v.effective_from()),
-        None => format!("{} (in force from {})", v.name(), v.effective_from()),
-    }
+    format!("{} ({})", v.name(), v.in_force_text())
 }
 
 fn is_hcpcs_form(code: &str) -> bool {
@@ -26,7 +23,7 @@ fn is_hcpcs_form(code: &str) -> bool {
 }
 
 pub fn check(v: &View, t: &Tables, f: &mut Findings) {
-    let newest = t.icd.versions().last().expect("at least one ICD-10-CM version");
+    let newest = t.icd.newest();
     let version = match v.first_date.map(|d| (d, t.icd.for_date(d))) {
         None => newest,
         Some((_, VersionChoice::InForce(version))) => version,
@@ -74,7 +71,7 @@ pub fn check(v: &View, t: &Tables, f: &mut Findings) {
                 );
             }
             None => {
-                let elsewhere = t.icd.versions().iter().find(|o| o.name() != version.name() && o.get(code).is_some());
+                let elsewhere = t.icd.other_version_with(code, version);
                 match elsewhere {
                     Some(other) => f.add_sourced(
                         &r::DX_NOT_IN_FORCE,
