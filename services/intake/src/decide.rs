@@ -205,67 +205,83 @@ pub use rcm_codesets::npi::{NpiProblem, npi_problem};
 // A claim's life
 // ---------------------------------------------------------------------------------------------
 
-/// A claim's state, in the order of one version's life: within a version a claim only moves to a
-/// later one. The derived order is the rank within a version; a new version (a correction or void,
-/// see [`apply`]) starts the ranking again.
+/// A claim's state. The derived order is the rank within one version's life (the order of the
+/// pipeline); which moves are allowed is [`allowed`], and a correction or void starts a new version
+/// (see [`apply`]).
 ///
-/// Alternatives sit below the state that follows a correction: `needs_coding` before `coded`
-/// (a coder codes it), `rejected` (by the edits) before `scrubbed`, `rejected_by_payer` before
-/// `accepted`, `denied` and `partially_paid` before `in_denial_queue` (the work item), which
-/// comes before `paid` (an appeal won). `correction_requested` opens a version after the first;
-/// `voided` is where a void ends (the payer accepted it).
+/// - `created`: intake took the encounter; `needs_coding` waits for a coder; `coded`.
+/// - `rejected`: failed our own edits (scrubbing); `scrubbed`: passed them.
+/// - `batched`: in an 837P batch with its control numbers; `sent`: the file reached the
+///   clearinghouse.
+/// - `rejected_by_clearinghouse` (999) or `rejected_by_payer` (277CA); `accepted` (277CA).
+/// - `denied`, `partially_paid`, `paid` (835); `in_denial_queue` (a work item), `in_appeal`.
+/// - `corrected`: a corrected (frequency 7) or void (8) version was asked for; it opens the next
+///   version. `voided`: the payer accepted a void. `closed`: nothing more to do (written off,
+///   billed to the patient, resolved); it takes no further state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ClaimState {
-    CorrectionRequested,
-    Received,
+    Corrected,
+    Created,
     NeedsCoding,
     Coded,
     Rejected,
     Scrubbed,
-    Submitted,
+    Batched,
+    Sent,
+    RejectedByClearinghouse,
     RejectedByPayer,
     Accepted,
     Denied,
     PartiallyPaid,
     InDenialQueue,
+    InAppeal,
     Paid,
     Voided,
+    Closed,
 }
 
 impl ClaimState {
-    pub const ALL: [ClaimState; 14] = [
-        ClaimState::CorrectionRequested,
-        ClaimState::Received,
+    pub const ALL: [ClaimState; 18] = [
+        ClaimState::Corrected,
+        ClaimState::Created,
         ClaimState::NeedsCoding,
         ClaimState::Coded,
         ClaimState::Rejected,
         ClaimState::Scrubbed,
-        ClaimState::Submitted,
+        ClaimState::Batched,
+        ClaimState::Sent,
+        ClaimState::RejectedByClearinghouse,
         ClaimState::RejectedByPayer,
         ClaimState::Accepted,
         ClaimState::Denied,
         ClaimState::PartiallyPaid,
         ClaimState::InDenialQueue,
+        ClaimState::InAppeal,
         ClaimState::Paid,
         ClaimState::Voided,
+        ClaimState::Closed,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
-            ClaimState::CorrectionRequested => "correction_requested",
-            ClaimState::Received => "received",
+            ClaimState::Corrected => "corrected",
+            ClaimState::Created => "created",
             ClaimState::NeedsCoding => "needs_coding",
             ClaimState::Coded => "coded",
             ClaimState::Rejected => "rejected",
             ClaimState::Scrubbed => "scrubbed",
-            ClaimState::Submitted => "submitted",
+            ClaimState::Batched => "batched",
+            ClaimState::Sent => "sent",
+            ClaimState::RejectedByClearinghouse => "rejected_by_clearinghouse",
             ClaimState::RejectedByPayer => "rejected_by_payer",
             ClaimState::Accepted => "accepted",
             ClaimState::Denied => "denied",
             ClaimState::PartiallyPaid => "partially_paid",
             ClaimState::InDenialQueue => "in_denial_queue",
+            ClaimState::InAppeal => "in_appeal",
             ClaimState::Paid => "paid",
             ClaimState::Voided => "voided",
+            ClaimState::Closed => "closed",
         }
     }
 
@@ -280,11 +296,14 @@ impl ClaimState {
             self,
             ClaimState::NeedsCoding
                 | ClaimState::Rejected
+                | ClaimState::RejectedByClearinghouse
                 | ClaimState::RejectedByPayer
                 | ClaimState::Paid
                 | ClaimState::PartiallyPaid
                 | ClaimState::InDenialQueue
+                | ClaimState::InAppeal
                 | ClaimState::Voided
+                | ClaimState::Closed
         )
     }
 
@@ -292,26 +311,135 @@ impl ClaimState {
     /// payer accepting a void is `voided`).
     pub fn of(payload: &Payload) -> ClaimState {
         match payload {
-            Payload::EncounterReceived(_) => ClaimState::Received,
+            Payload::EncounterReceived(_) => ClaimState::Created,
             Payload::ClaimCoded(_) => ClaimState::Coded,
             Payload::CodingReviewRequired(_) => ClaimState::NeedsCoding,
             Payload::ClaimScrubbed(_) => ClaimState::Scrubbed,
             Payload::ClaimRejected(_) => ClaimState::Rejected,
-            Payload::ClaimSubmitted(_) => ClaimState::Submitted,
+            Payload::ClaimSubmitted(_) => ClaimState::Batched,
+            Payload::ClaimSent(_) => ClaimState::Sent,
             Payload::ClaimAccepted(_) => ClaimState::Accepted,
+            Payload::ClaimRejectedByPayer(r) if r.by_clearinghouse => ClaimState::RejectedByClearinghouse,
             Payload::ClaimRejectedByPayer(_) => ClaimState::RejectedByPayer,
             Payload::ClaimPaid(_) => ClaimState::Paid,
             Payload::ClaimPartiallyPaid(_) => ClaimState::PartiallyPaid,
             Payload::ClaimDenied(_) => ClaimState::Denied,
             Payload::DenialQueued(_) => ClaimState::InDenialQueue,
-            Payload::CorrectionRequested(_) => ClaimState::CorrectionRequested,
+            Payload::CorrectionRequested(_) => ClaimState::Corrected,
+            Payload::AppealFiled(_) => ClaimState::InAppeal,
+            Payload::ClaimClosed(_) => ClaimState::Closed,
         }
+    }
+
+    /// States from which a corrected or void version may follow: the payer has seen (or turned
+    /// away) the claim.
+    pub fn can_be_corrected(self) -> bool {
+        use ClaimState::*;
+        matches!(
+            self,
+            RejectedByClearinghouse
+                | RejectedByPayer
+                | Accepted
+                | Denied
+                | PartiallyPaid
+                | InDenialQueue
+                | InAppeal
+                | Paid
+        )
     }
 }
 
 impl fmt::Display for ClaimState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// The moves a claim may make within one version: `allowed(from, to)`. Everything else is
+/// refused (or, for a state the claim has already passed, recorded as late); see [`apply`].
+///
+/// Some moves skip a state on purpose: an acknowledgement can land before the claim's `sent`
+/// (a crash between the upload and its record), a payer may answer with an 835 and no 277CA, and
+/// an appeal can be lost (`in_appeal` to `denied`) or won (`paid`).
+pub fn allowed(from: ClaimState, to: ClaimState) -> bool {
+    use ClaimState::*;
+    let from_any: &[ClaimState] = match to {
+        Corrected | Created => &[],
+        NeedsCoding => &[Created, Corrected, Rejected],
+        Coded => &[Created, NeedsCoding, Corrected, Rejected],
+        Rejected => &[Coded, Scrubbed, Rejected],
+        Scrubbed => &[Coded, Rejected],
+        Batched => &[Scrubbed],
+        Sent => &[Batched],
+        RejectedByClearinghouse | RejectedByPayer | Accepted | Voided => &[Batched, Sent],
+        Denied => &[Batched, Sent, Accepted, InAppeal, Denied],
+        PartiallyPaid => &[Batched, Sent, Accepted, InAppeal, PartiallyPaid, Denied],
+        InDenialQueue => &[Denied, PartiallyPaid, RejectedByClearinghouse, RejectedByPayer],
+        InAppeal => &[InDenialQueue, Denied, PartiallyPaid],
+        Paid => &[Batched, Sent, Accepted, PartiallyPaid, Denied, InDenialQueue, InAppeal],
+        Closed => &[
+            NeedsCoding,
+            Rejected,
+            RejectedByClearinghouse,
+            RejectedByPayer,
+            Denied,
+            PartiallyPaid,
+            InDenialQueue,
+            InAppeal,
+            Paid,
+            Voided,
+        ],
+    };
+    from_any.contains(&from)
+}
+
+/// Whether a claim in state `from` can come to `to` by allowed moves (one or more) within a version:
+/// an event for such a `from` that arrives when the claim is already in `to` is late, not refused.
+pub fn reaches(from: ClaimState, to: ClaimState) -> bool {
+    let mut seen = vec![from];
+    let mut next = vec![from];
+    while let Some(s) = next.pop() {
+        for t in ClaimState::ALL {
+            if allowed(s, t) && !seen.contains(&t) {
+                if t == to {
+                    return true;
+                }
+                seen.push(t);
+                next.push(t);
+            }
+        }
+    }
+    false
+}
+
+/// What an event did to its claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transition {
+    /// The claim moved to the event's state.
+    Moved,
+    /// The claim was already in that state (money may follow, e.g. a second 835 of a split payment).
+    Repeated,
+    /// The event is about a state the claim has passed, or about a version a correction replaced:
+    /// history only.
+    Late,
+    /// Not a move the claim can make from where it is yet, but one it can make after events still
+    /// to come (a denial's work item delivered before the denial, after a redelivery reordered
+    /// them): not recorded; the event is delivered again later, and dead-lettered if it never fits.
+    Early,
+    /// Not a move the claim can make from where it is, now or later (a denial of a voided claim,
+    /// anything after closed): history only, logged and counted.
+    Refused,
+}
+
+impl Transition {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transition::Moved => "moved",
+            Transition::Repeated => "repeated",
+            Transition::Late => "late",
+            Transition::Early => "early",
+            Transition::Refused => "refused",
+        }
     }
 }
 
@@ -324,6 +452,7 @@ pub fn event_version(payload: &Payload) -> Option<u32> {
         Payload::ClaimCoded(e) => e.claim.as_ref().map_or(1, |c| c.version),
         Payload::ClaimScrubbed(e) => e.claim.as_ref().map_or(1, |c| c.version),
         Payload::ClaimSubmitted(e) => e.version,
+        Payload::ClaimSent(e) => e.version,
         Payload::CorrectionRequested(e) => e.version,
         _ => return None,
     };
@@ -362,32 +491,64 @@ pub struct ClaimRecord {
     pub version: u32,
     /// The current version's frequency code: 1 original, 7 replacement, 8 void.
     pub frequency_code: String,
+    /// The payer's id, once an event named it.
+    pub payer_id: String,
 }
 
 impl ClaimRecord {
     /// A record before any event.
     pub fn new(state: ClaimState) -> ClaimRecord {
-        ClaimRecord { state, money: Money::default(), denied: false, version: 1, frequency_code: "1".into() }
+        ClaimRecord {
+            state,
+            money: Money::default(),
+            denied: false,
+            version: 1,
+            frequency_code: "1".into(),
+            payer_id: String::new(),
+        }
     }
 }
 
-/// A claim after one more event: its record, whether the event moved its state, and what the
-/// event stands for in the history (its state and version).
+/// A claim after one more event: its record, what the event did, and what the event stands for
+/// in the history (its state and version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     pub record: ClaimRecord,
-    pub moved: bool,
+    pub transition: Transition,
+    /// The state the claim was in before the event (`None` for its first event).
+    pub from: Option<ClaimState>,
     pub event_state: ClaimState,
     pub event_version: u32,
 }
 
-/// Applies an event to a claim (`None`: the first event seen for it). The state moves only
-/// forward, ranked by (version, state): a correction or void starts a new version whose states
-/// rank above every state of the versions before; an event for an earlier rank (late, delivered
-/// again, or about an older version) is recorded in the history but leaves the state. The payer
-/// accepting a void (frequency 8) voids the claim. Money follows the events of the current
-/// version that state it: billed from `ClaimCoded` or `ClaimSubmitted`, paid, adjusted (the sum
-/// of the adjustments) and patient responsibility from the latest remittance.
+impl Applied {
+    pub fn moved(&self) -> bool {
+        self.transition == Transition::Moved
+    }
+}
+
+/// The payer id an event names, when it names one.
+fn event_payer(payload: &Payload) -> Option<&str> {
+    let p = match payload {
+        Payload::EncounterReceived(e) => e.encounter.as_ref()?.coverage.as_ref()?.payer_id.as_str(),
+        Payload::ClaimCoded(e) => e.claim.as_ref()?.coverage.as_ref()?.payer_id.as_str(),
+        Payload::ClaimScrubbed(e) => e.claim.as_ref()?.coverage.as_ref()?.payer_id.as_str(),
+        Payload::ClaimSubmitted(e) => e.payer_id.as_str(),
+        _ => return None,
+    };
+    Some(p.trim()).filter(|p| !p.is_empty())
+}
+
+/// Applies an event to a claim (`None`: the first event seen for it).
+///
+/// Within a version the claim moves only as [`allowed`] says. A correction or void
+/// (`corrected`, or the first event of a higher version) may start the next version from a state
+/// the payer has seen ([`ClaimState::can_be_corrected`]). An event about an earlier version, or
+/// for a state below the current one that is not an allowed move, is late: history only. Any other
+/// move is refused: history only, and the caller logs it. The payer accepting a void (frequency 8)
+/// voids the claim. Money follows the current version's events that are not refused: billed from
+/// `ClaimCoded` or `ClaimSubmitted`; paid, adjusted (the sum of the adjustments) and patient
+/// responsibility from the latest remittance.
 pub fn apply(current: Option<&ClaimRecord>, payload: &Payload) -> Applied {
     let mut record = current.cloned().unwrap_or_else(|| ClaimRecord::new(ClaimState::of(payload)));
     let event_version = event_version(payload).unwrap_or(record.version);
@@ -400,16 +561,41 @@ pub fn apply(current: Option<&ClaimRecord>, payload: &Payload) -> Applied {
         ClaimState::Accepted if frequency == "8" => ClaimState::Voided,
         s => s,
     };
-    let moved = current.is_none_or(|c| (event_version, event_state) > (c.version, c.state));
-    if moved {
+    let from = current.map(|c| c.state);
+    let transition = match current {
+        // The first event seen starts the claim wherever it is (a history begun mid-life).
+        None => Transition::Moved,
+        Some(c) if event_version < c.version => Transition::Late,
+        Some(c) if event_version > c.version => {
+            let opens = matches!(event_state, ClaimState::Corrected | ClaimState::NeedsCoding | ClaimState::Coded);
+            if matches!(c.state, ClaimState::Closed | ClaimState::Voided) {
+                Transition::Refused
+            } else if opens && c.state.can_be_corrected() {
+                Transition::Moved
+            } else {
+                // A later version's event before the request that opens it, or before the claim
+                // can be corrected.
+                Transition::Early
+            }
+        }
+        Some(c) if c.state == event_state => Transition::Repeated,
+        Some(c) if c.state == ClaimState::Closed => Transition::Refused,
+        Some(c) if allowed(c.state, event_state) => Transition::Moved,
+        Some(c) if reaches(event_state, c.state) => Transition::Late,
+        Some(c) if reaches(c.state, event_state) => Transition::Early,
+        Some(_) => Transition::Refused,
+    };
+    if transition == Transition::Moved {
         record.state = event_state;
     }
-    if event_version < record.version {
-        // About a version a correction has replaced: history only.
-        return Applied { record, moved, event_state, event_version };
+    if matches!(transition, Transition::Refused | Transition::Early) || event_version < record.version {
+        return Applied { record, transition, from, event_state, event_version };
     }
     record.version = event_version;
     record.frequency_code = frequency;
+    if let Some(p) = event_payer(payload) {
+        record.payer_id = p.to_string();
+    }
     match payload {
         Payload::ClaimCoded(e) => {
             if let Some(c) = &e.claim {
@@ -431,7 +617,7 @@ pub fn apply(current: Option<&ClaimRecord>, payload: &Payload) -> Applied {
         }
         _ => {}
     }
-    Applied { record, moved, event_state, event_version }
+    Applied { record, transition, from, event_state, event_version }
 }
 
 /// What `GetClaimStatus` says about the state: the event's detail, after the version for a claim
@@ -448,6 +634,17 @@ fn set_remittance(money: &mut Money, r: &Remittance) {
     money.paid_cents = r.paid_cents;
     money.adjusted_cents = r.adjustments.iter().map(|a| a.amount_cents).sum();
     money.patient_responsibility_cents = r.patient_responsibility_cents;
+}
+
+/// The frequency code a history detail names (`replacement (frequency 7)`, `void (frequency 8)`).
+pub fn frequency_in_detail(detail: &str) -> Option<&'static str> {
+    if detail.contains("(frequency 7)") {
+        Some("7")
+    } else if detail.contains("(frequency 8)") {
+        Some("8")
+    } else {
+        None
+    }
 }
 
 /// A short line about an event for the history: rule ids, control numbers, file names and
@@ -494,7 +691,14 @@ pub fn detail(payload: &Payload) -> String {
             )
         }
         Payload::ClaimAccepted(e) => format!("payer claim {} in {}", e.payer_claim_control_number, e.ack_file),
-        Payload::ClaimRejectedByPayer(e) => format!("rejected in {}: {}", e.ack_file, rules(&e.reasons)),
+        Payload::ClaimSent(e) => format!(
+            "file {} (ICN {}) sent to {} after {} attempt(s)",
+            e.file_name, e.interchange_control_number, e.destination, e.attempts
+        ),
+        Payload::ClaimRejectedByPayer(e) => {
+            let by = if e.by_clearinghouse { "clearinghouse" } else { "payer" };
+            format!("rejected by the {by} in {}: {}", e.ack_file, rules(&e.reasons))
+        }
         Payload::ClaimPaid(ClaimPaid { remittance })
         | Payload::ClaimPartiallyPaid(ClaimPartiallyPaid { remittance })
         | Payload::ClaimDenied(ClaimDenied { remittance }) => {
@@ -519,6 +723,19 @@ pub fn detail(payload: &Payload) -> String {
             e.work_item_id,
             e.denial_category,
             e.reason_codes.join(" ")
+        ),
+        // Notes stay out: they are free text.
+        Payload::AppealFiled(e) => {
+            let deadline =
+                if e.appeal_deadline.is_empty() { String::new() } else { format!(", deadline {}", e.appeal_deadline) };
+            format!(
+                "appeal of payer claim {} filed by {} on work item {}{deadline}",
+                e.payer_claim_control_number, e.actor, e.work_item_id
+            )
+        }
+        Payload::ClaimClosed(e) => format!(
+            "closed ({}) by {} on work item {}; written off {} cents",
+            e.resolution, e.actor, e.work_item_id, e.written_off_cents
         ),
     }
 }
@@ -731,10 +948,11 @@ mod tests {
     fn every_event_has_its_state_and_ranks_follow_the_pipeline() {
         // Given the events of a claim's life in order
         let life = [
-            (Payload::EncounterReceived(EncounterReceived::default()), "received"),
+            (Payload::EncounterReceived(EncounterReceived::default()), "created"),
             (coded(1), "coded"),
             (Payload::ClaimScrubbed(Default::default()), "scrubbed"),
-            (Payload::ClaimSubmitted(Default::default()), "submitted"),
+            (Payload::ClaimSubmitted(Default::default()), "batched"),
+            (Payload::ClaimSent(Default::default()), "sent"),
             (Payload::ClaimAccepted(Default::default()), "accepted"),
             (Payload::ClaimDenied(Default::default()), "denied"),
             (Payload::DenialQueued(Default::default()), "in_denial_queue"),
@@ -759,6 +977,32 @@ mod tests {
         assert!(ClaimState::Rejected < ClaimState::Scrubbed);
         assert!(ClaimState::RejectedByPayer < ClaimState::Accepted);
         assert!(ClaimState::PartiallyPaid < ClaimState::InDenialQueue);
+        let by_clearinghouse = rcm_proto::events::ClaimRejectedByPayer { by_clearinghouse: true, ..Default::default() };
+        assert_eq!(
+            ClaimState::of(&Payload::ClaimRejectedByPayer(by_clearinghouse)),
+            ClaimState::RejectedByClearinghouse
+        );
+        // And each allowed move goes up the ranks, but for a coder fixing what our edits rejected, a
+        // rescrub that now fails, and an appeal answered
+        use ClaimState::*;
+        let mut down = Vec::new();
+        for from in ClaimState::ALL {
+            for to in ClaimState::ALL {
+                if allowed(from, to) && to < from {
+                    down.push((from, to));
+                }
+            }
+        }
+        assert_eq!(
+            down,
+            [
+                (Rejected, NeedsCoding),
+                (Rejected, Coded),
+                (Scrubbed, Rejected),
+                (InAppeal, Denied),
+                (InAppeal, PartiallyPaid)
+            ]
+        );
     }
 
     #[test]
@@ -769,11 +1013,14 @@ mod tests {
             vec![
                 "needs_coding",
                 "rejected",
+                "rejected_by_clearinghouse",
                 "rejected_by_payer",
                 "partially_paid",
                 "in_denial_queue",
+                "in_appeal",
                 "paid",
-                "voided"
+                "voided",
+                "closed"
             ]
         );
     }
@@ -782,21 +1029,21 @@ mod tests {
     fn the_state_moves_forward_only() {
         // Given a claim already paid
         let first = apply(None, &Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(8000, 2000, &[3000])) }));
-        assert!(first.moved);
+        assert!(first.moved());
         assert_eq!(first.record.state, ClaimState::Paid);
         // When a late ClaimCoded arrives
         let late = apply(Some(&first.record), &coded(13000));
-        // Then the state stays paid, the billed amount is taken, and the move is reported as none
-        assert!(!late.moved);
+        // Then the state stays paid, the billed amount is taken, and the event is late
+        assert_eq!(late.transition, Transition::Late);
         assert_eq!(late.record.state, ClaimState::Paid);
         assert_eq!(
             late.record.money,
             Money { billed_cents: 13000, paid_cents: 8000, adjusted_cents: 3000, patient_responsibility_cents: 2000 }
         );
-        // And the same state again does not count as a move
+        // And the same state again is a repeat, not a move
         let again =
             apply(Some(&late.record), &Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(8000, 2000, &[3000])) }));
-        assert!(!again.moved);
+        assert_eq!(again.transition, Transition::Repeated);
         assert_eq!(again.record, late.record);
     }
 
@@ -805,9 +1052,10 @@ mod tests {
         // Given a received claim
         let r = apply(None, &Payload::EncounterReceived(Default::default())).record;
         assert_eq!(r.money, Money::default());
-        // When it is coded, submitted, denied and queued
+        // When it is coded, scrubbed, submitted, denied and queued
         let r = apply(Some(&r), &coded(12000)).record;
         assert_eq!(r.money.billed_cents, 12000);
+        let r = apply(Some(&r), &Payload::ClaimScrubbed(Default::default())).record;
         let r = apply(
             Some(&r),
             &Payload::ClaimSubmitted(ClaimSubmitted { total_charge_cents: 12500, ..Default::default() }),
@@ -882,6 +1130,13 @@ mod tests {
         })
     }
 
+    fn scrubbed_version(version: u32) -> Payload {
+        Payload::ClaimScrubbed(rcm_proto::events::ClaimScrubbed {
+            claim: Some(rcm_proto::common::Claim { version, ..Default::default() }),
+            warnings: vec![],
+        })
+    }
+
     fn submitted_version(total: i64, version: u32, frequency: &str) -> Payload {
         Payload::ClaimSubmitted(ClaimSubmitted {
             total_charge_cents: total,
@@ -897,7 +1152,7 @@ mod tests {
         let mut steps = Vec::new();
         for e in events {
             let a = apply(record.as_ref(), e);
-            steps.push((a.event_state.name(), a.event_version, a.moved));
+            steps.push((a.event_state.name(), a.event_version, a.moved()));
             record = Some(a.record);
         }
         (steps, record.expect("at least one event"))
@@ -910,6 +1165,7 @@ mod tests {
         let mut life = vec![
             Payload::EncounterReceived(Default::default()),
             coded_version(12000, 1, "1"),
+            scrubbed_version(1),
             submitted_version(12000, 1, "1"),
             Payload::ClaimAccepted(Default::default()),
             denied,
@@ -920,33 +1176,36 @@ mod tests {
             correction(2, "7"),
             Payload::CodingReviewRequired(Default::default()),
             coded_version(13000, 2, "7"),
+            scrubbed_version(2),
             submitted_version(13000, 2, "7"),
             Payload::ClaimAccepted(Default::default()),
             Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(9000, 1000, &[3000])) }),
         ]);
         let (steps, record) = run(&life);
-        // Then every event moves the claim: version 2 restarts at correction_requested, below
-        // which version 1's in_denial_queue would have ranked
+        // Then every event moves the claim: version 2 restarts at corrected, below which version 1's
+        // in_denial_queue would have ranked
         let names: Vec<(&str, u32)> = steps.iter().map(|(s, v, _)| (*s, *v)).collect();
         assert_eq!(
             names,
             vec![
-                ("received", 1),
+                ("created", 1),
                 ("coded", 1),
-                ("submitted", 1),
+                ("scrubbed", 1),
+                ("batched", 1),
                 ("accepted", 1),
                 ("denied", 1),
                 ("in_denial_queue", 1),
-                ("correction_requested", 2),
+                ("corrected", 2),
                 ("needs_coding", 2),
                 ("coded", 2),
-                ("submitted", 2),
+                ("scrubbed", 2),
+                ("batched", 2),
                 ("accepted", 2),
                 ("paid", 2),
             ]
         );
         assert!(steps.iter().all(|(_, _, moved)| *moved), "{steps:?}");
-        assert!(ClaimState::CorrectionRequested < ClaimState::InDenialQueue, "only the version lifts it");
+        assert!(ClaimState::Corrected < ClaimState::InDenialQueue, "only the version lifts it");
         // And the record is version 2, a replacement, paid, once denied, with version 2's money
         assert_eq!((record.state, record.version, record.frequency_code.as_str()), (ClaimState::Paid, 2, "7"));
         assert!(record.denied);
@@ -959,34 +1218,43 @@ mod tests {
     #[test]
     fn the_payer_accepting_a_void_voids_the_claim() {
         // Given a denied claim for which a void was requested, coded and submitted
-        let (_, record) = run(&[
+        let (steps, record) = run(&[
             Payload::EncounterReceived(Default::default()),
+            coded_version(5000, 1, "1"),
+            scrubbed_version(1),
             submitted_version(5000, 1, "1"),
             Payload::ClaimDenied(ClaimDenied { remittance: Some(paid(0, 0, &[5000])) }),
             correction(2, "8"),
             coded_version(5000, 2, "8"),
+            scrubbed_version(2),
             submitted_version(5000, 2, "8"),
         ]);
-        assert_eq!((record.state, record.version, record.frequency_code.as_str()), (ClaimState::Submitted, 2, "8"));
+        assert!(steps.iter().all(|(_, _, moved)| *moved), "{steps:?}");
+        assert_eq!((record.state, record.version, record.frequency_code.as_str()), (ClaimState::Batched, 2, "8"));
         // When the payer's 277CA accepts it
         let a = apply(Some(&record), &Payload::ClaimAccepted(ClaimAccepted::default()));
         // Then the claim is voided, a final state
-        assert_eq!((a.event_state, a.event_version, a.moved), (ClaimState::Voided, 2, true));
+        assert_eq!((a.event_state, a.event_version, a.moved()), (ClaimState::Voided, 2, true));
         assert!(a.record.state.is_final());
         // While the payer accepting the original (frequency 1) is only accepted
-        let (_, original) = run(&[submitted_version(5000, 1, "1"), Payload::ClaimAccepted(Default::default())]);
+        let (_, original) =
+            run(&[scrubbed_version(1), submitted_version(5000, 1, "1"), Payload::ClaimAccepted(Default::default())]);
         assert_eq!(original.state, ClaimState::Accepted);
     }
 
     #[test]
     fn events_about_a_replaced_version_are_history_only() {
         // Given a claim whose version 2 was coded after a correction
-        let (_, record) = run(&[
+        let (steps, record) = run(&[
             Payload::EncounterReceived(Default::default()),
             coded_version(12000, 1, "1"),
+            scrubbed_version(1),
+            submitted_version(12000, 1, "1"),
+            Payload::ClaimRejectedByPayer(Default::default()),
             correction(2, "7"),
             coded_version(13000, 2, "7"),
         ]);
+        assert!(steps.iter().all(|(_, _, moved)| *moved), "{steps:?}");
         // When version 1's ClaimScrubbed and ClaimSubmitted arrive late
         let late = Payload::ClaimScrubbed(rcm_proto::events::ClaimScrubbed {
             claim: Some(rcm_proto::common::Claim { version: 1, ..Default::default() }),
@@ -995,20 +1263,20 @@ mod tests {
         let a = apply(Some(&record), &late);
         let b = apply(Some(&a.record), &submitted_version(12000, 1, "1"));
         // Then they are recorded as version 1's, and neither the state nor the money moves
-        assert_eq!((a.event_state, a.event_version, a.moved), (ClaimState::Scrubbed, 1, false));
-        assert_eq!((b.event_state, b.event_version, b.moved), (ClaimState::Submitted, 1, false));
+        assert_eq!((a.event_state, a.event_version, a.transition), (ClaimState::Scrubbed, 1, Transition::Late));
+        assert_eq!((b.event_state, b.event_version, b.transition), (ClaimState::Batched, 1, Transition::Late));
         assert_eq!(b.record, record);
-        // And an event without a version (a remittance) is about the current one
-        let c = apply(Some(&record), &Payload::ClaimDenied(ClaimDenied::default()));
-        assert_eq!((c.event_version, c.moved), (2, true));
+        // And an event without a version (our edits' rejection) is about the current one
+        let c = apply(Some(&record), &Payload::ClaimRejected(Default::default()));
+        assert_eq!((c.event_version, c.moved()), (2, true));
     }
 
     #[test]
     fn versions_from_before_versions_existed_are_the_original() {
         // Given events whose claim carries version 0 (written before the field existed)
-        let (steps, record) = run(&[coded_version(100, 0, ""), submitted_version(100, 0, "")]);
+        let (steps, record) = run(&[coded_version(100, 0, ""), scrubbed_version(0)]);
         // Then they are version 1, frequency 1
-        assert_eq!(steps, vec![("coded", 1, true), ("submitted", 1, true)]);
+        assert_eq!(steps, vec![("coded", 1, true), ("scrubbed", 1, true)]);
         assert_eq!((record.version, record.frequency_code.as_str()), (1, "1"));
     }
 
@@ -1031,5 +1299,125 @@ mod tests {
         r.version = 2;
         r.frequency_code = "7".into();
         assert_eq!(status_detail(&r, "CLP02 1"), "version 2 (frequency 7): CLP02 1");
+    }
+
+    fn life_to_denial_queue() -> Vec<Payload> {
+        vec![
+            Payload::EncounterReceived(Default::default()),
+            coded(100),
+            Payload::ClaimScrubbed(Default::default()),
+            Payload::ClaimSubmitted(Default::default()),
+            Payload::ClaimSent(Default::default()),
+            Payload::ClaimAccepted(Default::default()),
+            Payload::ClaimDenied(Default::default()),
+            Payload::DenialQueued(Default::default()),
+        ]
+    }
+
+    #[test]
+    fn an_appeal_won_pays_the_claim_and_a_closed_claim_takes_no_further_state() {
+        // Given a denied claim in the work queue
+        let mut life = life_to_denial_queue();
+        // When it is appealed, the appeal is lost, appealed again and won, then closed
+        life.extend([
+            Payload::AppealFiled(Default::default()),
+            Payload::ClaimDenied(Default::default()),
+            Payload::AppealFiled(Default::default()),
+            Payload::ClaimPaid(Default::default()),
+            Payload::ClaimClosed(Default::default()),
+        ]);
+        let (steps, record) = run(&life);
+        // Then every event moved it, and it ends closed
+        assert!(steps.iter().all(|(_, _, moved)| *moved), "{steps:?}");
+        let tail: Vec<&str> = steps[8..].iter().map(|(s, _, _)| *s).collect();
+        assert_eq!(tail, ["in_appeal", "denied", "in_appeal", "paid", "closed"]);
+        // And a payment after closing is refused, as is a correction
+        let after = apply(Some(&record), &Payload::ClaimPaid(Default::default()));
+        assert_eq!((after.transition, after.record.state), (Transition::Refused, ClaimState::Closed));
+        assert_eq!(apply(Some(&record), &correction(2, "7")).transition, Transition::Refused);
+    }
+
+    #[test]
+    fn moves_the_claim_cannot_make_are_refused_and_leave_it_as_it_was() {
+        // Given a claim only coded
+        let (_, coded_claim) = run(&[Payload::EncounterReceived(Default::default()), coded(100)]);
+        // When a payment, an acceptance or a correction arrives for it
+        for e in [
+            Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(100, 0, &[])) }),
+            Payload::ClaimAccepted(Default::default()),
+            correction(2, "7"),
+            Payload::AppealFiled(Default::default()),
+        ] {
+            let a = apply(Some(&coded_claim), &e);
+            // Then each is early (the claim can get there, not from here), and nothing moves
+            assert_eq!((a.transition, a.from), (Transition::Early, Some(ClaimState::Coded)), "{e:?}");
+            assert_eq!(a.record, coded_claim);
+        }
+        // And the payer's acceptance of a claim it rejected is refused: neither can follow the other
+        let (_, rejected) = run(&[
+            coded(100),
+            Payload::ClaimScrubbed(Default::default()),
+            Payload::ClaimSubmitted(Default::default()),
+            Payload::ClaimRejectedByPayer(Default::default()),
+        ]);
+        let a = apply(Some(&rejected), &Payload::ClaimAccepted(Default::default()));
+        assert_eq!((a.transition, a.record.state), (Transition::Refused, ClaimState::RejectedByPayer));
+        // And a voided claim takes no denial
+        let mut life = life_to_denial_queue();
+        life.extend([
+            correction(2, "8"),
+            coded_version(100, 2, "8"),
+            scrubbed_version(2),
+            submitted_version(100, 2, "8"),
+        ]);
+        life.push(Payload::ClaimAccepted(Default::default()));
+        let (_, voided) = run(&life);
+        assert_eq!(voided.state, ClaimState::Voided);
+        assert_eq!(apply(Some(&voided), &Payload::ClaimDenied(Default::default())).transition, Transition::Refused);
+    }
+
+    #[test]
+    fn a_work_item_delivered_before_its_denial_waits_for_it() {
+        // Given a claim sent and not yet answered
+        let life = life_to_denial_queue();
+        let (_, sent) = run(&life[..5]);
+        assert_eq!(sent.state, ClaimState::Sent);
+        // When its denial's work item comes first, then the denial, then the work item again
+        let early = apply(Some(&sent), &life[7]);
+        let denied = apply(Some(&sent), &life[6]);
+        let queued = apply(Some(&denied.record), &life[7]);
+        // Then the work item is early (delivered again later), and fits after the denial
+        assert_eq!((early.transition, early.record.state), (Transition::Early, ClaimState::Sent));
+        assert_eq!((denied.transition, queued.transition), (Transition::Moved, Transition::Moved));
+        assert_eq!(queued.record.state, ClaimState::InDenialQueue);
+    }
+
+    #[test]
+    fn an_acknowledgement_before_the_claims_sent_record_leaves_sent_late() {
+        // Given a batched claim whose 277CA landed before its sent record (a crash after the upload)
+        let (_, record) = run(&[
+            Payload::EncounterReceived(Default::default()),
+            coded(100),
+            Payload::ClaimScrubbed(Default::default()),
+            Payload::ClaimSubmitted(Default::default()),
+            Payload::ClaimAccepted(Default::default()),
+        ]);
+        assert_eq!(record.state, ClaimState::Accepted);
+        // When the sent record follows
+        let a = apply(Some(&record), &Payload::ClaimSent(Default::default()));
+        // Then it is history only: late, not refused
+        assert_eq!((a.transition, a.record.state), (Transition::Late, ClaimState::Accepted));
+    }
+
+    #[test]
+    fn the_payer_is_taken_from_the_first_event_that_names_it() {
+        let e = Payload::ClaimSubmitted(ClaimSubmitted { payer_id: " BCBS01 ".into(), ..Default::default() });
+        let (_, record) = run(&[
+            Payload::EncounterReceived(Default::default()),
+            coded(1),
+            Payload::ClaimScrubbed(Default::default()),
+            e,
+        ]);
+        assert_eq!(record.payer_id, "BCBS01");
     }
 }

@@ -11,8 +11,9 @@ use rcm_proto::events::EncounterReceived;
 use rcm_proto::events::envelope::Payload;
 use rcm_proto::intake::intake_service_server::IntakeService;
 use rcm_proto::intake::{
-    ClaimHistory, ClaimSummary, GetEncounterResponse, HistoryEntry, StateCount, SubmitEncounterRequest,
-    SubmitEncounterResponse, SubmitFhirBundleRequest, SubmitFhirBundleResponse, SummarizeClaimsRequest,
+    ClaimHistory, ClaimList, ClaimSummary, ClaimVersion, ClaimView, GetEncounterResponse, HistoryEntry,
+    ListClaimsRequest, StateCount, SubmitEncounterRequest, SubmitEncounterResponse, SubmitFhirBundleRequest,
+    SubmitFhirBundleResponse, SummarizeClaimsRequest,
 };
 use rcm_runtime::ServiceHost;
 use rcm_runtime::envelope::Origin;
@@ -168,21 +169,79 @@ impl IntakeApi {
         Ok(ClaimHistory {
             claim_id: r.claim_id.clone(),
             state: claim.record.state.name().to_string(),
-            entries: entries
-                .into_iter()
-                .map(|h| HistoryEntry {
-                    state: h.state,
-                    at: rfc3339(h.at),
-                    event_type: h.event_type,
-                    event_id: h.event_id.to_string(),
-                    producer: h.producer,
-                    detail: h.detail,
-                    version: h.version.max(1) as u32,
-                })
-                .collect(),
+            entries: entries.into_iter().map(history_entry).collect(),
             version: claim.record.version,
             frequency_code: claim.record.frequency_code,
         })
+    }
+
+    /// `GetClaim`: the claim with its versions and whole history.
+    pub async fn claim(&self, r: &ClaimRef) -> Result<ClaimView, Error> {
+        self.check_tenant(&r.tenant_id).await?;
+        let claim = store::claim(&self.host.pool, &r.tenant_id, &r.claim_id).await?.ok_or_else(|| not_found(r))?;
+        let entries = store::history(&self.host.pool, &r.tenant_id, &r.claim_id).await?;
+        let mut view = self.view(r.claim_id.clone(), claim);
+        view.versions = versions(&view, &entries);
+        view.history = entries.into_iter().map(history_entry).collect();
+        Ok(view)
+    }
+
+    /// `ListClaims`: a page of the tenant's claims, oldest first.
+    pub async fn list(&self, r: &ListClaimsRequest) -> Result<ClaimList, Error> {
+        self.check_tenant(&r.tenant_id).await?;
+        for s in &r.states {
+            if ClaimState::from_name(s).is_none() {
+                let known: Vec<&str> = ClaimState::ALL.iter().map(|s| s.name()).collect();
+                return Err(Error::Invalid(format!("unknown state {s:?}; the states are {}", known.join(", "))));
+            }
+        }
+        let now = self.host.platform.det.clock.now();
+        let days_ago = |d: u32| now - chrono::Duration::days(i64::from(d));
+        let limit = match r.page_size {
+            0 => 100,
+            n => n.min(1000),
+        };
+        let filter = store::ClaimFilter {
+            states: r.states.clone(),
+            payer_id: Some(r.payer_id.trim().to_string()).filter(|p| !p.is_empty()),
+            created_before: r.min_age_days.map(days_ago),
+            // At most N whole days old: created after the start of the (N+1)th day back.
+            created_after: r.max_age_days.map(|d| days_ago(d.saturating_add(1))),
+            after: if r.page_token.is_empty() { None } else { Some(page_token::decode(&r.page_token)?) },
+            limit: i64::from(limit) + 1,
+        };
+        let mut rows = store::list_claims(&self.host.pool, &r.tenant_id, &filter).await?;
+        let next_page_token = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|(id, row)| page_token::encode(row.created_at, id)).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(ClaimList { claims: rows.into_iter().map(|(id, row)| self.view(id, row)).collect(), next_page_token })
+    }
+
+    fn view(&self, claim_id: String, c: store::ClaimRow) -> ClaimView {
+        let now = self.host.platform.det.clock.now();
+        let m = c.record.money;
+        ClaimView {
+            claim_id,
+            state: c.record.state.name().to_string(),
+            version: c.record.version,
+            frequency_code: c.record.frequency_code.clone(),
+            payer_id: c.record.payer_id.clone(),
+            created_at: rfc3339(c.created_at),
+            state_at: rfc3339(c.state_at),
+            detail: decide::status_detail(&c.record, &c.detail),
+            age_days: (now - c.created_at).num_days().max(0) as u32,
+            billed_cents: m.billed_cents,
+            paid_cents: m.paid_cents,
+            adjusted_cents: m.adjusted_cents,
+            patient_responsibility_cents: m.patient_responsibility_cents,
+            balance_cents: m.billed_cents - m.paid_cents - m.adjusted_cents,
+            denied: c.record.denied,
+            versions: Vec::new(),
+            history: Vec::new(),
+        }
     }
 
     pub async fn status(&self, r: &ClaimRef) -> Result<ServiceClaimStatus, Error> {
@@ -211,6 +270,68 @@ impl IntakeApi {
             denied_claims: s.denied_claims,
             total_claims: s.total_claims,
         })
+    }
+}
+
+fn history_entry(h: store::HistoryRow) -> HistoryEntry {
+    HistoryEntry {
+        state: h.state,
+        at: rfc3339(h.at),
+        event_type: h.event_type,
+        event_id: h.event_id.to_string(),
+        producer: h.producer,
+        detail: h.detail,
+        version: h.version.max(1) as u32,
+        transition: h.transition,
+    }
+}
+
+/// Each version of the claim from its history: the state its last move reached (the claim's own
+/// state for the current version) and when it started. A version's frequency code is in the detail
+/// of the event that opened it; the current one's is the claim's.
+fn versions(view: &ClaimView, entries: &[store::HistoryRow]) -> Vec<ClaimVersion> {
+    let mut out: Vec<ClaimVersion> = Vec::new();
+    for h in entries {
+        let v = h.version.max(1) as u32;
+        let i = match out.iter().position(|x| x.version == v) {
+            Some(i) => i,
+            None => {
+                let frequency = if v == 1 { "1" } else { decide::frequency_in_detail(&h.detail).unwrap_or("") };
+                out.push(ClaimVersion {
+                    version: v,
+                    frequency_code: frequency.to_string(),
+                    state: String::new(),
+                    started_at: rfc3339(h.at),
+                });
+                out.len() - 1
+            }
+        };
+        if h.transition == "moved" {
+            out[i].state = h.state.clone();
+        }
+    }
+    out.sort_by_key(|x| x.version);
+    if let Some(current) = out.iter_mut().find(|x| x.version == view.version) {
+        current.state = view.state.clone();
+        current.frequency_code = view.frequency_code.clone();
+    }
+    out
+}
+
+/// `ListClaims` page tokens: the last claim's creation instant (microseconds) and id.
+mod page_token {
+    use crate::error::Error;
+    use chrono::{DateTime, Utc};
+
+    pub fn encode(created_at: DateTime<Utc>, claim_id: &str) -> String {
+        format!("{}.{claim_id}", created_at.timestamp_micros())
+    }
+
+    pub fn decode(token: &str) -> Result<(DateTime<Utc>, String), Error> {
+        let bad = || Error::Invalid("page_token is not one ListClaims gave".into());
+        let (micros, id) = token.split_once('.').ok_or_else(bad)?;
+        let at = micros.parse::<i64>().ok().and_then(DateTime::<Utc>::from_timestamp_micros).ok_or_else(bad)?;
+        Ok((at, id.to_string()))
     }
 }
 
@@ -268,5 +389,15 @@ impl IntakeService for IntakeApi {
     ) -> Result<Response<ClaimSummary>, Status> {
         let span = span("SummarizeClaims", &request.get_ref().tenant_id, &request);
         Ok(Response::new(self.summary(&request.get_ref().tenant_id).instrument(span).await?))
+    }
+
+    async fn get_claim(&self, request: Request<ClaimRef>) -> Result<Response<ClaimView>, Status> {
+        let span = span("GetClaim", &request.get_ref().tenant_id, &request);
+        Ok(Response::new(self.claim(request.get_ref()).instrument(span).await?))
+    }
+
+    async fn list_claims(&self, request: Request<ListClaimsRequest>) -> Result<Response<ClaimList>, Status> {
+        let span = span("ListClaims", &request.get_ref().tenant_id, &request);
+        Ok(Response::new(self.list(request.get_ref()).instrument(span).await?))
     }
 }

@@ -81,13 +81,16 @@ pub struct HistoryRow {
     pub event_id: Uuid,
     pub producer: String,
     pub detail: String,
+    /// What the event did to the claim: moved, repeated, late or refused.
+    pub transition: String,
 }
 
 /// Appends an event to the history; false when the event is already there.
 pub async fn append_history(conn: &mut PgConnection, h: &HistoryRow) -> sqlx::Result<bool> {
     let r = sqlx::query(
-        "INSERT INTO claim_history (tenant_id, claim_id, state, version, at, event_type, event_id, producer, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, event_id) DO NOTHING",
+        "INSERT INTO claim_history (tenant_id, claim_id, state, version, at, event_type, event_id, producer, detail,
+                                    transition)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, event_id) DO NOTHING",
     )
     .bind(&h.tenant_id)
     .bind(&h.claim_id)
@@ -98,6 +101,7 @@ pub async fn append_history(conn: &mut PgConnection, h: &HistoryRow) -> sqlx::Re
     .bind(h.event_id)
     .bind(&h.producer)
     .bind(&h.detail)
+    .bind(&h.transition)
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -105,7 +109,8 @@ pub async fn append_history(conn: &mut PgConnection, h: &HistoryRow) -> sqlx::Re
 
 pub async fn history<'e>(db: impl PgExecutor<'e>, tenant: &str, claim_id: &str) -> sqlx::Result<Vec<HistoryRow>> {
     let rows = sqlx::query(
-        "SELECT tenant_id, claim_id, state, at, event_type, event_id, producer, detail, version FROM claim_history
+        "SELECT tenant_id, claim_id, state, at, event_type, event_id, producer, detail, version, transition
+         FROM claim_history
          WHERE tenant_id = $1 AND claim_id = $2 ORDER BY at, id",
     )
     .bind(tenant)
@@ -124,6 +129,7 @@ pub async fn history<'e>(db: impl PgExecutor<'e>, tenant: &str, claim_id: &str) 
             producer: r.get(6),
             detail: r.get(7),
             version: r.get(8),
+            transition: r.get(9),
         })
         .collect())
 }
@@ -135,6 +141,8 @@ pub struct ClaimRow {
     pub state_at: DateTime<Utc>,
     pub state_event_id: Uuid,
     pub detail: String,
+    /// When the claim's first event happened.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Serialises the work on one claim across replicas until the transaction ends.
@@ -147,41 +155,95 @@ pub async fn lock_claim(conn: &mut PgConnection, tenant: &str, claim_id: &str) -
     Ok(())
 }
 
-pub async fn claim<'e>(db: impl PgExecutor<'e>, tenant: &str, claim_id: &str) -> sqlx::Result<Option<ClaimRow>> {
-    let row = sqlx::query(
-        "SELECT state, state_at, state_event_id, detail, billed_cents, paid_cents, adjusted_cents,
-                patient_responsibility_cents, denied, version, frequency_code
-         FROM claims WHERE tenant_id = $1 AND claim_id = $2",
-    )
-    .bind(tenant)
-    .bind(claim_id)
-    .fetch_optional(db)
-    .await?;
-    row.map(|r| {
-        let state: String = r.get(0);
-        let state = ClaimState::from_name(&state).ok_or_else(|| sqlx::Error::ColumnDecode {
-            index: "state".into(),
-            source: format!("unknown claim state {state:?}").into(),
-        })?;
-        Ok(ClaimRow {
-            record: ClaimRecord {
-                state,
-                money: Money {
-                    billed_cents: r.get(4),
-                    paid_cents: r.get(5),
-                    adjusted_cents: r.get(6),
-                    patient_responsibility_cents: r.get(7),
-                },
-                denied: r.get(8),
-                version: r.get::<i32, _>(9).max(1) as u32,
-                frequency_code: r.get(10),
+/// The columns [`claim_row`] reads, in its order.
+macro_rules! claim_columns {
+    () => {
+        "state, state_at, state_event_id, detail, billed_cents, paid_cents, adjusted_cents,
+         patient_responsibility_cents, denied, version, frequency_code, payer_id, created_at, claim_id"
+    };
+}
+
+fn claim_row(r: &sqlx::postgres::PgRow) -> sqlx::Result<ClaimRow> {
+    let state: String = r.get(0);
+    let state = ClaimState::from_name(&state).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: "state".into(),
+        source: format!("unknown claim state {state:?}").into(),
+    })?;
+    Ok(ClaimRow {
+        record: ClaimRecord {
+            state,
+            money: Money {
+                billed_cents: r.get(4),
+                paid_cents: r.get(5),
+                adjusted_cents: r.get(6),
+                patient_responsibility_cents: r.get(7),
             },
-            state_at: r.get(1),
-            state_event_id: r.get(2),
-            detail: r.get(3),
-        })
+            denied: r.get(8),
+            version: r.get::<i32, _>(9).max(1) as u32,
+            frequency_code: r.get(10),
+            payer_id: r.get(11),
+        },
+        state_at: r.get(1),
+        state_event_id: r.get(2),
+        detail: r.get(3),
+        created_at: r.get(12),
     })
-    .transpose()
+}
+
+pub async fn claim<'e>(db: impl PgExecutor<'e>, tenant: &str, claim_id: &str) -> sqlx::Result<Option<ClaimRow>> {
+    let sql = concat!("SELECT ", claim_columns!(), " FROM claims WHERE tenant_id = $1 AND claim_id = $2");
+    let row = sqlx::query(sql).bind(tenant).bind(claim_id).fetch_optional(db).await?;
+    row.as_ref().map(claim_row).transpose()
+}
+
+/// What `ListClaims` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimFilter {
+    pub states: Vec<String>,
+    pub payer_id: Option<String>,
+    /// Created at or before / after these instants (from the ages asked for).
+    pub created_before: Option<DateTime<Utc>>,
+    pub created_after: Option<DateTime<Utc>>,
+    /// Keyset: claims after (created_at, claim_id).
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: i64,
+}
+
+/// A tenant's claims by the filter, oldest first, each with its id.
+pub async fn list_claims<'e>(
+    db: impl PgExecutor<'e>,
+    tenant: &str,
+    f: &ClaimFilter,
+) -> sqlx::Result<Vec<(String, ClaimRow)>> {
+    let sql = concat!(
+        "SELECT ",
+        claim_columns!(),
+        " FROM claims
+         WHERE tenant_id = $1
+           AND (cardinality($2::TEXT[]) = 0 OR state = ANY($2))
+           AND ($3::TEXT IS NULL OR payer_id = $3)
+           AND ($4::TIMESTAMPTZ IS NULL OR created_at <= $4)
+           AND ($5::TIMESTAMPTZ IS NULL OR created_at >= $5)
+           AND ($6::TIMESTAMPTZ IS NULL OR (created_at, claim_id) > ($6, $7))
+         ORDER BY created_at, claim_id
+         LIMIT $8"
+    );
+    let (after_at, after_id) = match &f.after {
+        Some((at, id)) => (Some(*at), id.as_str()),
+        None => (None, ""),
+    };
+    let rows = sqlx::query(sql)
+        .bind(tenant)
+        .bind(&f.states)
+        .bind(f.payer_id.as_deref())
+        .bind(f.created_before)
+        .bind(f.created_after)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(f.limit)
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(|r| Ok((r.get::<String, _>(13), claim_row(r)?))).collect()
 }
 
 pub async fn upsert_claim(
@@ -195,15 +257,16 @@ pub async fn upsert_claim(
     sqlx::query(
         "INSERT INTO claims (tenant_id, claim_id, state, state_at, state_event_id, detail, billed_cents, paid_cents,
                              adjusted_cents, patient_responsibility_cents, denied, last_event_at, version,
-                             frequency_code)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                             frequency_code, payer_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (tenant_id, claim_id) DO UPDATE SET
              state = EXCLUDED.state, state_at = EXCLUDED.state_at, state_event_id = EXCLUDED.state_event_id,
              detail = EXCLUDED.detail, billed_cents = EXCLUDED.billed_cents, paid_cents = EXCLUDED.paid_cents,
              adjusted_cents = EXCLUDED.adjusted_cents,
              patient_responsibility_cents = EXCLUDED.patient_responsibility_cents, denied = EXCLUDED.denied,
              last_event_at = GREATEST(claims.last_event_at, EXCLUDED.last_event_at), version = EXCLUDED.version,
-             frequency_code = EXCLUDED.frequency_code",
+             frequency_code = EXCLUDED.frequency_code, payer_id = EXCLUDED.payer_id,
+             created_at = LEAST(claims.created_at, EXCLUDED.created_at)",
     )
     .bind(tenant)
     .bind(claim_id)
@@ -219,6 +282,8 @@ pub async fn upsert_claim(
     .bind(last_event_at)
     .bind(row.record.version as i32)
     .bind(&row.record.frequency_code)
+    .bind(&row.record.payer_id)
+    .bind(row.created_at)
     .execute(conn)
     .await?;
     Ok(())

@@ -158,11 +158,11 @@ async fn a_submission_is_taken_once_and_an_incomplete_one_is_refused_naming_ever
     let mut client = h.client.clone();
     wait_for("the claim's history", || {
         let (mut client, claim) = (client.clone(), claim.clone());
-        async move { client.get_claim_status(claim).await.is_ok_and(|s| s.get_ref().state == "received") }
+        async move { client.get_claim_status(claim).await.is_ok_and(|s| s.get_ref().state == "created") }
     })
     .await;
     let history = client.get_claim_history(claim.clone()).await.unwrap().into_inner();
-    assert_eq!(history.state, "received");
+    assert_eq!(history.state, "created");
     assert_eq!(history.entries.len(), 1);
     assert_eq!(history.entries[0].event_id, env.event_id);
     assert_eq!(history.entries[0].detail, "encounter E-100 from grpc; 1 line(s)");
@@ -268,6 +268,7 @@ async fn the_history_moves_states_forward_only_and_the_summary_adds_up() {
     // arriving before the denial
     h.publish(&h.event(&c3, "intake", received.clone()), None).await;
     h.publish(&h.event(&c3, "coding", coded(5_000)), None).await;
+    h.publish(&h.event(&c3, "scrubbing", Payload::ClaimScrubbed(ClaimScrubbed::default())), None).await;
     h.publish(&h.event(&c3, "submission", submitted(5_000)), None).await;
     h.publish(&h.event(&c3, "denials", Payload::DenialQueued(DenialQueued::default())), None).await;
     let denied = h.event(
@@ -294,7 +295,7 @@ async fn the_history_moves_states_forward_only_and_the_summary_adds_up() {
         let n1 = history_of(c1.clone()).await.map_or(0, |h| h.entries.len());
         let n2 = history_of(c2.clone()).await.map_or(0, |h| h.entries.len());
         let n3 = history_of(c3.clone()).await.map_or(0, |h| h.entries.len());
-        (n1, n2, n3) == (8, 2, 5)
+        (n1, n2, n3) == (8, 2, 6)
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -303,7 +304,9 @@ async fn the_history_moves_states_forward_only_and_the_summary_adds_up() {
     let h1 = history_of(c1.clone()).await.unwrap();
     assert_eq!(h1.state, "paid", "late coded/scrubbed events do not move a paid claim back");
     let states: Vec<&str> = h1.entries.iter().map(|e| e.state.as_str()).collect();
-    assert_eq!(states, vec!["received", "coded", "scrubbed", "submitted", "accepted", "paid", "coded", "scrubbed"]);
+    assert_eq!(states, vec!["created", "coded", "scrubbed", "batched", "accepted", "paid", "coded", "scrubbed"]);
+    let transitions: Vec<&str> = h1.entries.iter().map(|e| e.transition.as_str()).collect();
+    assert_eq!(transitions, vec!["moved", "moved", "moved", "moved", "moved", "moved", "late", "late"]);
     assert_eq!(h1.entries[5].producer, "remittance");
     assert_eq!(
         h1.entries[5].detail,
@@ -312,7 +315,8 @@ async fn the_history_moves_states_forward_only_and_the_summary_adds_up() {
     assert_eq!(history_of(c2.clone()).await.unwrap().state, "needs_coding");
     let h3 = history_of(c3.clone()).await.unwrap();
     assert_eq!(h3.state, "in_denial_queue", "a denial arriving after its queueing does not move the claim back");
-    assert_eq!(h3.entries.len(), 5, "the redelivered denial is in the history once");
+    assert_eq!(h3.entries.len(), 6, "the redelivered denial is in the history once");
+    assert!(h3.entries.iter().all(|e| e.transition == "moved"), "the early work item waited for its denial: {h3:?}");
 
     let mut client = h.client.clone();
     let status = client

@@ -99,9 +99,9 @@ async fn encounters_flow_through_coding_and_scrubbing_into_the_history() {
 
     // Then each claim reaches its state, and its history tells how
     let expected = [
-        ("scrubbed", vec!["received", "coded", "scrubbed"]),
-        ("rejected", vec!["received", "coded", "rejected"]),
-        ("needs_coding", vec!["received", "needs_coding"]),
+        ("scrubbed", vec!["created", "coded", "scrubbed"]),
+        ("rejected", vec!["created", "coded", "rejected"]),
+        ("needs_coding", vec!["created", "needs_coding"]),
     ];
     for (claim, (state, path)) in claims.iter().zip(expected) {
         let r = ClaimRef { tenant_id: TENANT.into(), claim_id: claim.clone() };

@@ -36,7 +36,7 @@ pub async fn submit(
 }
 
 pub fn final_count(s: &ClaimSummary) -> i64 {
-    s.states.iter().filter(|c| rcm::demo::FINAL_STATES.contains(&c.state.as_str())).map(|c| c.claims).sum()
+    s.states.iter().filter(|c| rcm::demo::is_final_state(&c.state)).map(|c| c.claims).sum()
 }
 
 /// Waits until `n` claims of the tenant are in a final state; returns the summary.

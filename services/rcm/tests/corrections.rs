@@ -22,8 +22,8 @@ use rcm_proto::intake::SubmitEncounterRequest;
 use rcm_proto::intake::intake_service_client::IntakeServiceClient;
 use rcm_runtime::db;
 use rcm_simulator::adjudicate::Decision;
-use rcm_submission::decide::{ControlNumbers, Parties};
-use rcm_x12::syntax::Usage;
+use rcm_submission::config::TradingPartner;
+use rcm_submission::decide::ControlNumbers;
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 
@@ -100,14 +100,12 @@ fn coded(e: &Encounter) -> Claim {
 /// running simulator takes: the file written by submission's mapping, read back and answered).
 fn simulated(claim: &Claim, today: NaiveDate) -> Decision {
     let x12 = rcm_submission::decide::to_x12_claim(claim).expect("the claim maps to an 837P claim");
-    let parties = Parties {
+    let parties = TradingPartner {
         submitter_id: "SUBMITTER".into(),
         submitter_name: "Submitter".into(),
-        submitter_contact: "EDI".into(),
-        submitter_phone: "8005550100".into(),
         receiver_id: "RECEIVER".into(),
         receiver_name: "Receiver".into(),
-        usage: Usage::Test,
+        ..TradingPartner::default()
     };
     let ctl = ControlNumbers { interchange: 1, group: 1, transaction: 1 };
     let at = today.and_hms_opt(8, 0, 0).unwrap();
@@ -325,20 +323,20 @@ async fn a_denied_claim_is_corrected_once_as_frequency_7_and_another_voided_as_8
     sorted_v1.sort();
     assert_eq!(
         sorted_v1,
-        ["accepted", "coded", "denied", "in_denial_queue", "received", "scrubbed", "submitted"],
+        ["accepted", "batched", "coded", "created", "denied", "in_denial_queue", "scrubbed", "sent"],
         "{h:?}"
     );
-    assert_eq!(v2.first(), Some(&"correction_requested"), "{h:?}");
+    assert_eq!(v2.first(), Some(&"corrected"), "{h:?}");
     let mut sorted_v2 = v2.clone();
     sorted_v2.sort();
     assert_eq!(
         sorted_v2,
-        ["accepted", "coded", "correction_requested", "needs_coding", "paid", "scrubbed", "submitted"],
+        ["accepted", "batched", "coded", "corrected", "needs_coding", "paid", "scrubbed", "sent"],
         "{h:?}"
     );
     let first_v2 = h.iter().position(|(_, v)| *v == 2).unwrap();
     assert!(h[..first_v2].iter().all(|(_, v)| *v == 1), "version 1 ends before the correction: {h:?}");
-    let link = history_a.entries.iter().find(|e| e.state == "correction_requested").unwrap();
+    let link = history_a.entries.iter().find(|e| e.state == "corrected").unwrap();
     assert!(link.detail.contains(&pccn_a) && link.detail.contains("frequency 7"), "{}", link.detail);
     assert_eq!((history_a.version, history_a.frequency_code.as_str()), (2, "7"));
     let status = intake.get_claim_status(ClaimRef { tenant_id: TENANT.into(), claim_id: a.clone() }).await.unwrap();
@@ -350,7 +348,7 @@ async fn a_denied_claim_is_corrected_once_as_frequency_7_and_another_voided_as_8
     let vb: Vec<&str> = hb.iter().filter(|(_, v)| *v == 2).map(|(s, _)| s.as_str()).collect();
     let mut sorted_vb = vb.clone();
     sorted_vb.sort();
-    assert_eq!(sorted_vb, ["coded", "correction_requested", "scrubbed", "submitted", "voided"], "{hb:?}");
+    assert_eq!(sorted_vb, ["batched", "coded", "corrected", "scrubbed", "sent", "voided"], "{hb:?}");
     assert_eq!((history_b.version, history_b.frequency_code.as_str()), (2, "8"));
 
     // The 837s: each claim went out once per version; a's replacement once, as frequency 7 with

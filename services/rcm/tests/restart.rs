@@ -55,7 +55,7 @@ async fn sigkill_mid_run_loses_nothing_and_submits_nothing_twice() {
     let at_kill = loop {
         let s = c.summarize_claims(rcm_proto::intake::SummarizeClaimsRequest { tenant_id: "east".into() }).await;
         if let Ok(s) = s.map(|s| s.into_inner())
-            && s.states.iter().any(|c| c.state == "submitted" || c.state == "paid")
+            && s.states.iter().any(|c| c.state == "batched" || c.state == "sent" || c.state == "paid")
         {
             break final_count(&s);
         }

@@ -139,6 +139,13 @@ fn blank_run_values(p: &mut Payload) {
         Payload::ClaimDenied(x) => blank_remittance(x.remittance.as_mut()),
         Payload::DenialQueued(d) => d.work_item_id.clear(),
         Payload::CorrectionRequested(c) => c.work_item_id.clear(),
+        Payload::ClaimSent(s) => {
+            s.batch_id.clear();
+            s.file_name.clear();
+            s.interchange_control_number = 0;
+        }
+        Payload::AppealFiled(a) => a.work_item_id.clear(),
+        Payload::ClaimClosed(c) => c.work_item_id.clear(),
         _ => {}
     }
 }

@@ -25,10 +25,13 @@ pub enum EventType {
     ClaimDenied,
     DenialQueued,
     CorrectionRequested,
+    ClaimSent,
+    AppealFiled,
+    ClaimClosed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 13] = [
+    pub const ALL: [EventType; 16] = [
         EventType::EncounterReceived,
         EventType::ClaimCoded,
         EventType::ReviewRequired,
@@ -42,6 +45,9 @@ impl EventType {
         EventType::ClaimDenied,
         EventType::DenialQueued,
         EventType::CorrectionRequested,
+        EventType::ClaimSent,
+        EventType::AppealFiled,
+        EventType::ClaimClosed,
     ];
 
     /// (stage, event) as they appear in subjects.
@@ -60,6 +66,9 @@ impl EventType {
             EventType::ClaimDenied => ("remittance", "claim_denied"),
             EventType::DenialQueued => ("denials", "denial_queued"),
             EventType::CorrectionRequested => ("denials", "correction_requested"),
+            EventType::ClaimSent => ("submission", "claim_sent"),
+            EventType::AppealFiled => ("denials", "appeal_filed"),
+            EventType::ClaimClosed => ("denials", "claim_closed"),
         }
     }
 
@@ -92,6 +101,9 @@ impl EventType {
             Payload::ClaimDenied(_) => EventType::ClaimDenied,
             Payload::DenialQueued(_) => EventType::DenialQueued,
             Payload::CorrectionRequested(_) => EventType::CorrectionRequested,
+            Payload::ClaimSent(_) => EventType::ClaimSent,
+            Payload::AppealFiled(_) => EventType::AppealFiled,
+            Payload::ClaimClosed(_) => EventType::ClaimClosed,
         }
     }
 }

@@ -1,26 +1,32 @@
-//! The acknowledgement poller: every `poll_interval_ms`, for each tenant served, reads
-//! `inbound/*.999` and `inbound/*.277ca`.
+//! The acknowledgement poller: every `poll_interval_ms`, for each tenant served and each of its
+//! trading partners, lists the partner's inbound files over its transport and takes the `*.999`
+//! and `*.277ca` ones.
 //!
-//! Each file is handled in one transaction: it is recorded as processed (tenant, name, SHA-256 of
-//! its content) together with what it did to our claims and the events that says so. After the
-//! commit it moves to `inbound/processed/`. A file already processed (the same content dropped
-//! again, or a crash before the move) is only moved. A file that cannot be read is recorded with
-//! its error and moved to `inbound/failed/`.
+//! Each file is handled in one transaction: it is stored (tenant, partner, name, SHA-256 and its
+//! content) together with what it did to our claims and the events that say so. After the commit
+//! it is archived on the partner's side. A file already stored (the same content dropped again, or
+//! a crash before the archive) is only archived. A file that cannot be read is stored with its
+//! error for an operator (`ListUnmatchedAcks`) and archived; so is every acknowledgement item that
+//! names a claim or batch we do not know.
 
+use crate::batcher;
+use crate::config::TradingPartner;
 use crate::decide::{self, AckEffect, AckKind, ClaimState};
-use crate::error::{Error, Result};
-use crate::files;
+use crate::error::Result;
 use crate::store::{self, AckFile, AckTarget};
 use rcm_proto::common::Finding;
 use rcm_proto::events::envelope::Payload;
 use rcm_proto::events::{ClaimAccepted, ClaimRejectedByPayer};
 use rcm_runtime::ServiceHost;
 use rcm_runtime::envelope::Origin;
+use rcm_transport::{Transport, TransportConfig};
 use rcm_x12::x999::AckStatus;
 use rcm_x12::{x277ca, x999};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +35,8 @@ pub struct AckPoller {
     host: ServiceHost,
     interval: Duration,
     data_dir: PathBuf,
+    default_partner: TradingPartner,
+    transports: Arc<Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>>,
 }
 
 /// What one file did.
@@ -45,14 +53,29 @@ fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// First-pass acceptance: how the first answer to an original claim (version 1) went. The rate is
+/// `accepted / all` of `rcm_submission_first_pass_total`.
+fn first_pass(tenant: &str, claim: &AckTarget, outcome: &'static str) {
+    if claim.version == 1 {
+        metrics::counter!("rcm_submission_first_pass_total", "tenant" => tenant.to_string(), "outcome" => outcome)
+            .increment(1);
+    }
+}
+
 fn codes(findings: &[Finding]) -> String {
     findings.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; ")
 }
 
 impl AckPoller {
-    pub fn new(host: ServiceHost, poll_interval_ms: u64) -> Self {
+    pub fn new(host: ServiceHost, poll_interval_ms: u64, default_partner: TradingPartner) -> Self {
         let data_dir = host.config().data_dir.clone();
-        AckPoller { host, interval: Duration::from_millis(poll_interval_ms.max(1)), data_dir }
+        AckPoller {
+            host,
+            interval: Duration::from_millis(poll_interval_ms.max(1)),
+            data_dir,
+            default_partner,
+            transports: Arc::default(),
+        }
     }
 
     pub async fn run(self, shutdown: CancellationToken) -> rcm_runtime::Result<()> {
@@ -79,44 +102,43 @@ impl AckPoller {
         Ok(())
     }
 
-    /// Reads every acknowledgement waiting in the tenant's inbound directory.
+    /// Takes every acknowledgement waiting at the tenant's trading partners.
     pub async fn pass(&self, tenant: &str) -> Result<usize> {
-        let dir = files::inbound(&self.data_dir, tenant);
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(Error::io(&dir, e)),
-        };
-        let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(kind) = AckKind::of(&name) {
-                names.push((name, kind));
-            }
-        }
-        decide::ack_order(&mut names);
         let mut n = 0;
-        for (name, kind) in names {
-            self.file(tenant, &dir, &name, kind).await?;
-            n += 1;
+        for partner in batcher::partners(&self.host.pool, tenant, &self.default_partner).await? {
+            let transport = batcher::transport_for(&self.transports, &self.data_dir, tenant, &partner)?;
+            let mut names: Vec<(String, AckKind)> = transport
+                .list_inbound()
+                .await?
+                .into_iter()
+                .filter_map(|f| AckKind::of(&f.name).map(|k| (f.name, k)))
+                .collect();
+            decide::ack_order(&mut names);
+            for (name, kind) in names {
+                let bytes = transport.fetch(&name).await?;
+                self.file(tenant, &partner.partner_id, transport.as_ref(), &name, kind, &bytes).await?;
+                n += 1;
+            }
         }
         Ok(n)
     }
 
-    async fn file(&self, tenant: &str, dir: &Path, name: &str, kind: AckKind) -> Result<FileOutcome> {
-        let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let sha = sha256_hex(&bytes);
-        let f = AckFile { tenant, file_name: name, sha256: &sha, kind: kind.as_str() };
+    async fn file(
+        &self,
+        tenant: &str,
+        partner_id: &str,
+        transport: &dyn Transport,
+        name: &str,
+        kind: AckKind,
+        bytes: &[u8],
+    ) -> Result<FileOutcome> {
+        let sha = sha256_hex(bytes);
+        let f = AckFile { tenant, partner_id, file_name: name, sha256: &sha, kind: kind.as_str(), content: bytes };
         let mut tx = self.host.pool.begin().await?;
         if !store::claim_ack_file(&mut tx, &f).await? {
             drop(tx);
-            tracing::info!(service = crate::NAME, %tenant, file = name, "acknowledgement already processed; skipped");
-            files::move_into(&path, &dir.join("processed"), &sha[..12])?;
+            tracing::info!(service = crate::NAME, %tenant, file = name, "acknowledgement already processed; archived");
+            transport.archive(name).await?;
             return Ok(FileOutcome::default());
         }
         let outcome = match kind {
@@ -127,7 +149,7 @@ impl AckPoller {
                     }
                     self.apply_999(&mut tx, &f, &doc).await?
                 }
-                Err(e) => return self.failed(tx, &f, &path, dir, &e.to_string()).await,
+                Err(e) => return self.failed(tx, &f, transport, &e.to_string()).await,
             },
             AckKind::Ack277ca => match x277ca::parse_277ca(&bytes) {
                 Ok(doc) => {
@@ -136,7 +158,7 @@ impl AckPoller {
                     }
                     self.apply_277ca(&mut tx, &f, &doc).await?
                 }
-                Err(e) => return self.failed(tx, &f, &path, dir, &e.to_string()).await,
+                Err(e) => return self.failed(tx, &f, transport, &e.to_string()).await,
             },
         };
         let items = (outcome.accepted + outcome.rejected + outcome.recorded) as i32;
@@ -148,7 +170,7 @@ impl AckPoller {
             metrics::counter!("rcm_submission_acks_total", "tenant" => tenant.to_string(), "kind" => kind.as_str(), "outcome" => outcome)
                 .increment(n as u64);
         }
-        files::move_into(&path, &dir.join("processed"), &sha[..12])?;
+        transport.archive(name).await?;
         tracing::info!(
             service = crate::NAME, %tenant, file = name, accepted = outcome.accepted, rejected = outcome.rejected,
             recorded = outcome.recorded, "acknowledgement processed"
@@ -160,19 +182,19 @@ impl AckPoller {
         &self,
         tx: sqlx::Transaction<'_, sqlx::Postgres>,
         f: &AckFile<'_>,
-        path: &Path,
-        dir: &Path,
+        transport: &dyn Transport,
         error: &str,
     ) -> Result<FileOutcome> {
         drop(tx);
         store::record_ack_failure(&self.host.pool, f, error).await?;
-        files::move_into(path, &dir.join("failed"), &f.sha256[..12])?;
+        transport.archive(f.file_name).await?;
+        metrics::counter!("rcm_submission_acks_unreadable_total", "tenant" => f.tenant.to_string()).increment(1);
         tracing::error!(
             service = crate::NAME,
             tenant = f.tenant,
             file = f.file_name,
             error,
-            "acknowledgement cannot be read; moved to failed"
+            "acknowledgement cannot be read; stored for an operator (ListUnmatchedAcks)"
         );
         Ok(FileOutcome::default())
     }
@@ -181,7 +203,7 @@ impl AckPoller {
         let mut out = FileOutcome::default();
         for ack in doc.acks() {
             let gs06 = ack.group.control_number;
-            let Some((batch_id, st02)) = store::batch_by_group(tx, f.tenant, gs06).await? else {
+            let Some((batch_id, st02)) = store::batch_by_group(tx, f.tenant, f.partner_id, gs06).await? else {
                 tracing::warn!(
                     service = crate::NAME,
                     tenant = f.tenant,
@@ -208,7 +230,7 @@ impl AckPoller {
                 continue;
             };
             for claim in store::claims_of_batch(tx, f.tenant, batch_id).await? {
-                if self.reject(tx, f, &reference, &claim, findings.clone()).await? {
+                if self.reject(tx, f, &reference, &claim, findings.clone(), true).await? {
                     out.rejected += 1;
                 } else {
                     out.recorded += 1;
@@ -244,6 +266,9 @@ impl AckPoller {
             match decide::effect_of_277ca(claim.state, ca.disposition, &ca.statuses, pccn) {
                 AckEffect::Accept { payer_claim_control_number } => {
                     store::set_acked(tx, f.tenant, &claim, ClaimState::Accepted, pccn, f.file_name).await?;
+                    first_pass(f.tenant, &claim, "accepted");
+                    metrics::histogram!("rcm_submission_scrubbed_to_accepted_seconds", "tenant" => f.tenant.to_string())
+                        .record(claim.waited_s);
                     let payload = Payload::ClaimAccepted(ClaimAccepted {
                         payer_claim_control_number: payer_claim_control_number.clone(),
                         ack_file: f.file_name.to_string(),
@@ -254,7 +279,7 @@ impl AckPoller {
                     out.accepted += 1;
                 }
                 AckEffect::Reject { findings } => {
-                    if self.reject(tx, f, pcn, &claim, findings).await? {
+                    if self.reject(tx, f, pcn, &claim, findings, false).await? {
                         out.rejected += 1;
                     } else {
                         out.recorded += 1;
@@ -280,6 +305,7 @@ impl AckPoller {
     }
 
     /// Rejects a submitted claim (true), or records that it was already decided (false).
+    /// `by_clearinghouse`: the 999 rejected its transaction set (else the payer's 277CA rejected it).
     async fn reject(
         &self,
         tx: &mut PgConnection,
@@ -287,6 +313,7 @@ impl AckPoller {
         reference: &str,
         claim: &AckTarget,
         findings: Vec<Finding>,
+        by_clearinghouse: bool,
     ) -> Result<bool> {
         if !claim.state.takes_ack() {
             store::record_ack_item(tx, f, reference, Some(&claim.claim_id), "already_decided", claim.state.as_str())
@@ -294,10 +321,13 @@ impl AckPoller {
             return Ok(false);
         }
         let detail = codes(&findings);
-        store::set_acked(tx, f.tenant, claim, ClaimState::RejectedByPayer, None, f.file_name).await?;
+        let state = if by_clearinghouse { ClaimState::RejectedByClearinghouse } else { ClaimState::RejectedByPayer };
+        store::set_acked(tx, f.tenant, claim, state, None, f.file_name).await?;
+        first_pass(f.tenant, claim, if by_clearinghouse { "rejected_by_clearinghouse" } else { "rejected_by_payer" });
         let payload = Payload::ClaimRejectedByPayer(ClaimRejectedByPayer {
             reasons: findings,
             ack_file: f.file_name.to_string(),
+            by_clearinghouse,
         });
         self.emit(tx, f.tenant, claim, payload).await?;
         store::record_ack_item(tx, f, reference, Some(&claim.claim_id), "rejected", &detail).await?;

@@ -2,10 +2,11 @@
 //! each, control numbers, file names, claim states, and what an acknowledgement means for a claim.
 //! No I/O here; everything is tested with given/when/then unit tests below.
 
+use crate::config::TradingPartner;
 use chrono::{NaiveDate, NaiveDateTime};
 use compact_str::CompactString as Str;
 use rcm_proto::common::{self as pb, Finding, Severity};
-use rcm_x12::syntax::{Delimiters, GroupHeader, InterchangeHeader, Usage, clean_text};
+use rcm_x12::syntax::{Delimiters, GroupHeader, InterchangeHeader, clean_text};
 use rcm_x12::x277ca::{Disposition, StatusInfo};
 use rcm_x12::x837p::{self, write::MAX_DIAGNOSES, write::MAX_LINES};
 use rcm_x12::x999::{self, TransactionAck};
@@ -29,11 +30,15 @@ fn fail<T>(field: &'static str, reason: &'static str) -> Result<T, MapError> {
 pub enum ClaimState {
     /// Waiting for the batcher.
     Pending,
-    /// In an 837P file handed to the clearinghouse.
+    /// In an 837P batch, committed with its control numbers (the claim is `batched`).
     Submitted,
+    /// Its file reached the clearinghouse.
+    Sent,
     /// The payer's 277CA took it into adjudication.
     Accepted,
-    /// The 999 or the 277CA rejected it.
+    /// The clearinghouse's 999 rejected its transaction set.
+    RejectedByClearinghouse,
+    /// The payer's 277CA rejected it.
     RejectedByPayer,
     /// Cannot be written as an 837P (the reason is kept with it); needs a corrected claim.
     Held,
@@ -44,7 +49,9 @@ impl ClaimState {
         match self {
             ClaimState::Pending => "pending",
             ClaimState::Submitted => "submitted",
+            ClaimState::Sent => "sent",
             ClaimState::Accepted => "accepted",
+            ClaimState::RejectedByClearinghouse => "rejected_by_clearinghouse",
             ClaimState::RejectedByPayer => "rejected_by_payer",
             ClaimState::Held => "held",
         }
@@ -54,7 +61,9 @@ impl ClaimState {
         [
             ClaimState::Pending,
             ClaimState::Submitted,
+            ClaimState::Sent,
             ClaimState::Accepted,
+            ClaimState::RejectedByClearinghouse,
             ClaimState::RejectedByPayer,
             ClaimState::Held,
         ]
@@ -65,7 +74,7 @@ impl ClaimState {
     /// Acknowledgements move only submitted claims: a second ack for the same claim (another file,
     /// a late 277CA after a 999 rejection) changes nothing.
     pub fn takes_ack(self) -> bool {
-        self == ClaimState::Submitted
+        matches!(self, ClaimState::Submitted | ClaimState::Sent)
     }
 }
 
@@ -383,7 +392,11 @@ pub fn arrival(frequency_code: &str, version: u32, latest: Option<(i32, ClaimSta
     match state {
         ClaimState::Pending => Arrival::AfterPrevious,
         ClaimState::Held => Arrival::PreviousHeld { version: latest },
-        ClaimState::Submitted | ClaimState::Accepted | ClaimState::RejectedByPayer => Arrival::New { version },
+        ClaimState::Submitted
+        | ClaimState::Sent
+        | ClaimState::Accepted
+        | ClaimState::RejectedByClearinghouse
+        | ClaimState::RejectedByPayer => Arrival::New { version },
     }
 }
 
@@ -435,21 +448,27 @@ impl ControlNumbers {
     }
 }
 
-/// The sender and receiver of our interchanges.
-#[derive(Debug, Clone)]
-pub struct Parties {
-    pub submitter_id: String,
-    pub submitter_name: String,
-    pub submitter_contact: String,
-    pub submitter_phone: String,
-    pub receiver_id: String,
-    pub receiver_name: String,
-    pub usage: Usage,
+/// The trading partner that takes a payer's claims: the partner that names the payer, else the
+/// tenant's default (the one naming no payers), else the first.
+pub fn partner_for<'a>(partners: &'a [TradingPartner], payer_id: &str) -> &'a TradingPartner {
+    let payer = payer_id.trim();
+    partners
+        .iter()
+        .find(|p| p.payer_ids.iter().any(|id| id.trim() == payer))
+        .or_else(|| partners.iter().find(|p| p.payer_ids.is_empty()))
+        .unwrap_or(&partners[0])
+}
+
+/// Whether a payer's waiting claims make a batch now: as many as the partner's
+/// `batch_max_claims`, or the oldest waiting its `batch_window_ms`, whichever comes first.
+pub fn batch_due(group: &crate::store::PendingGroup, partner: &TradingPartner) -> bool {
+    group.claims > 0
+        && (group.claims >= partner.batch_max_claims || group.oldest_wait_ms >= partner.batch_window_ms as i64)
 }
 
 /// One 837P interchange (one ISA, GS and ST) for one payer's claims.
 pub fn build_interchange(
-    parties: &Parties,
+    parties: &TradingPartner,
     ctl: ControlNumbers,
     reference: &str,
     now: NaiveDateTime,
@@ -462,6 +481,8 @@ pub fn build_interchange(
     let mut header =
         InterchangeHeader::new(&parties.submitter_id, &parties.receiver_id, ctl.interchange, now.date(), time);
     header.usage = parties.usage;
+    header.sender_qualifier = parties.submitter_qualifier.as_str().into();
+    header.receiver_qualifier = parties.receiver_qualifier.as_str().into();
     let phone = digits(&parties.submitter_phone);
     x837p::Interchange837 {
         header,
@@ -499,10 +520,15 @@ pub fn build_interchange(
 
 /// The file's name without extension: `<tenant>-<ISA13>-<payer id>` (payer id reduced to letters
 /// and digits), e.g. `acme-000000042-BCBS01`.
-pub fn file_stem(tenant: &str, interchange: u32, payer_id: &str) -> String {
+pub fn file_stem(tenant: &str, partner_id: &str, interchange: u32, payer_id: &str) -> String {
     let payer: String = payer_id.chars().filter(char::is_ascii_alphanumeric).take(20).collect();
     let payer = if payer.is_empty() { "PAYER".to_string() } else { payer };
-    format!("{tenant}-{interchange:09}-{payer}")
+    // Control numbers are per partner: another partner's files carry its id, so names never collide.
+    if partner_id == "default" {
+        format!("{tenant}-{interchange:09}-{payer}")
+    } else {
+        format!("{tenant}-{partner_id}-{interchange:09}-{payer}")
+    }
 }
 
 /// Which acknowledgement a file in `inbound` is, from its extension.
@@ -880,14 +906,16 @@ mod tests {
         b.patient_control_number = "PCN-B".into();
         b.coverage.as_mut().unwrap().member_id = "MEM000".into();
         let claims = vec![to_x12_claim(&a).unwrap(), to_x12_claim(&b).unwrap()];
-        let parties = Parties {
+        let parties = TradingPartner {
             submitter_id: "SUBMIT".into(),
             submitter_name: "Our Billing".into(),
             submitter_contact: "Desk".into(),
             submitter_phone: "(800) 555-0100".into(),
             receiver_id: "CH".into(),
+            receiver_qualifier: "30".into(),
             receiver_name: "Clearing".into(),
-            usage: Usage::Test,
+            usage: rcm_x12::syntax::Usage::Test,
+            ..TradingPartner::default()
         };
         let ctl = ControlNumbers { interchange: 42, group: 42, transaction: 42 };
         let now = NaiveDate::from_ymd_opt(2025, 3, 10).unwrap().and_hms_opt(9, 30, 15).unwrap();
@@ -899,6 +927,7 @@ mod tests {
         assert!(doc.findings.is_empty(), "{:?}", doc.findings);
         let ic2 = &doc.interchanges[0];
         assert_eq!(ic2.header.control_number, 42);
+        assert_eq!((ic2.header.sender_qualifier.as_str(), ic2.header.receiver_qualifier.as_str()), ("ZZ", "30"));
         assert_eq!(ic2.groups[0].header.control_number, 42);
         assert_eq!(ic2.groups[0].transactions[0].control_number, "0042");
         assert_eq!(ic2.groups[0].transactions[0].reference, "REF1");
@@ -913,8 +942,36 @@ mod tests {
         assert_eq!(next_control(0), 1);
         assert_eq!(next_control(41), 42);
         assert_eq!(next_control(999_999_999), 1);
-        assert_eq!(file_stem("acme", 42, "BC/BS 01"), "acme-000000042-BCBS01");
-        assert_eq!(file_stem("acme", 1, "--"), "acme-000000001-PAYER");
+        assert_eq!(file_stem("acme", "default", 42, "BC/BS 01"), "acme-000000042-BCBS01");
+        assert_eq!(file_stem("acme", "default", 1, "--"), "acme-000000001-PAYER");
+        assert_eq!(file_stem("acme", "availity", 1, "BCBS"), "acme-availity-000000001-BCBS");
+    }
+
+    #[test]
+    fn a_payer_goes_to_the_partner_naming_it_else_the_default_and_batches_are_due_by_count_or_wait() {
+        use crate::store::PendingGroup;
+        // Given a default partner and one for two payers
+        let default = TradingPartner { batch_max_claims: 3, batch_window_ms: 1000, ..TradingPartner::default() };
+        let named = TradingPartner {
+            partner_id: "ch2".into(),
+            payer_ids: vec!["BCBS".into(), "AETNA".into()],
+            batch_max_claims: 100,
+            batch_window_ms: 60_000,
+            ..TradingPartner::default()
+        };
+        let partners = vec![named.clone(), default.clone()];
+        // Then each payer finds its partner
+        assert_eq!(partner_for(&partners, "AETNA").partner_id, "ch2");
+        assert_eq!(partner_for(&partners, " BCBS ").partner_id, "ch2");
+        assert_eq!(partner_for(&partners, "MEDICARE").partner_id, "default");
+        // And a batch is due when enough claims wait, or the oldest waited the window, not before
+        let g = |claims, wait| PendingGroup { payer_id: "X".into(), claims, oldest_wait_ms: wait };
+        assert!(!batch_due(&g(2, 999), &default));
+        assert!(batch_due(&g(3, 0), &default));
+        assert!(batch_due(&g(1, 1000), &default));
+        assert!(!batch_due(&g(0, 5000), &default));
+        assert!(!batch_due(&g(99, 59_999), &named));
+        assert!(batch_due(&g(100, 1), &named));
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub enum Error {
     InvalidRequest(String),
     #[error("configuration [submission]: {0}")]
     Config(String),
+    /// Moving a file to or from a trading partner (the transport says whether retrying can help).
+    #[error(transparent)]
+    Transport(#[from] rcm_transport::TransportError),
+    /// The request names a state the batch or claim is not in.
+    #[error("{0}")]
+    FailedPrecondition(String),
 }
 
 impl Error {
@@ -39,12 +45,14 @@ impl Retryable for Error {
             Error::Database(e) => e.is_retryable(),
             Error::Runtime(e) => e.is_retryable(),
             Error::Io { .. } => true,
+            Error::Transport(e) => e.is_retryable(),
             Error::BadEvent { .. }
             | Error::Claim { .. }
             | Error::X12(_)
             | Error::NotFound(_)
             | Error::InvalidRequest(_)
-            | Error::Config(_) => false,
+            | Error::Config(_)
+            | Error::FailedPrecondition(_) => false,
         }
     }
 }
@@ -60,6 +68,7 @@ impl From<Error> for tonic::Status {
         match e {
             Error::NotFound(what) => tonic::Status::not_found(format!("{what} not found")),
             Error::InvalidRequest(m) => tonic::Status::invalid_argument(m),
+            Error::FailedPrecondition(m) => tonic::Status::failed_precondition(m),
             e if e.is_retryable() => tonic::Status::unavailable(e.to_string()),
             e => tonic::Status::internal(e.to_string()),
         }

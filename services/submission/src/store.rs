@@ -72,15 +72,45 @@ pub struct PendingClaim {
     pub scrubbed_event_id: String,
 }
 
-/// Locks up to `limit` pending claims of the tenant, oldest first; claims another batcher holds are skipped.
-pub async fn take_pending(conn: &mut PgConnection, tenant: &str, limit: i64) -> Result<Vec<PendingClaim>> {
+/// The claims waiting for one payer: how many, and how long the oldest has waited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingGroup {
+    pub payer_id: String,
+    pub claims: i64,
+    pub oldest_wait_ms: i64,
+}
+
+/// The tenant's pending claims by payer (waits measured by the database's clock, which stamped them).
+pub async fn pending_groups(pool: &PgPool, tenant: &str) -> Result<Vec<PendingGroup>> {
+    let rows: Vec<(String, i64, f64)> = sqlx::query_as(
+        "SELECT payer_id, count(*), (extract(epoch FROM now() - min(received_at)) * 1000)::FLOAT8 FROM claims
+         WHERE tenant_id = $1 AND state = 'pending' GROUP BY payer_id ORDER BY payer_id",
+    )
+    .bind(tenant)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(payer_id, claims, wait)| PendingGroup { payer_id, claims, oldest_wait_ms: wait.max(0.0) as i64 })
+        .collect())
+}
+
+/// Locks up to `limit` pending claims of the tenant for one payer, oldest first; claims another
+/// batcher holds are skipped.
+pub async fn take_pending(
+    conn: &mut PgConnection,
+    tenant: &str,
+    payer_id: &str,
+    limit: i64,
+) -> Result<Vec<PendingClaim>> {
     let rows = sqlx::query(
         "SELECT claim_id, payer_id, claim, correlation_id, scrubbed_event_id, version FROM claims
-         WHERE tenant_id = $1 AND state = 'pending'
+         WHERE tenant_id = $1 AND state = 'pending' AND payer_id = $3
          ORDER BY received_at, claim_id, version LIMIT $2 FOR UPDATE SKIP LOCKED",
     )
     .bind(tenant)
     .bind(limit)
+    .bind(payer_id)
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -96,13 +126,20 @@ pub async fn take_pending(conn: &mut PgConnection, tenant: &str, limit: i64) -> 
         .collect())
 }
 
-/// Takes the tenant's next ISA13, GS06 and ST02 (the row stays locked until the transaction ends).
-pub async fn allocate_control_numbers(conn: &mut PgConnection, tenant: &str) -> Result<ControlNumbers> {
+/// Takes the next ISA13, GS06 and ST02 of the tenant and trading partner (the row stays locked until
+/// the transaction ends, so numbers are unique and increasing and recorded with their batch).
+pub async fn allocate_control_numbers(
+    conn: &mut PgConnection,
+    tenant: &str,
+    partner_id: &str,
+) -> Result<ControlNumbers> {
     let row = sqlx::query(
-        "INSERT INTO control_numbers (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+        "INSERT INTO control_numbers (tenant_id, partner_id) VALUES ($1, $2)
+         ON CONFLICT (tenant_id, partner_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
          RETURNING interchange, functional_group, transaction_set",
     )
     .bind(tenant)
+    .bind(partner_id)
     .fetch_one(&mut *conn)
     .await?;
     let (isa, gs, st): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
@@ -112,12 +149,14 @@ pub async fn allocate_control_numbers(conn: &mut PgConnection, tenant: &str) -> 
         transaction: next_control(st) as u32,
     };
     sqlx::query(
-        "UPDATE control_numbers SET interchange = $2, functional_group = $3, transaction_set = $4 WHERE tenant_id = $1",
+        "UPDATE control_numbers SET interchange = $2, functional_group = $3, transaction_set = $4
+         WHERE tenant_id = $1 AND partner_id = $5",
     )
     .bind(tenant)
     .bind(next.interchange as i64)
     .bind(next.group as i64)
     .bind(next.transaction as i64)
+    .bind(partner_id)
     .execute(conn)
     .await?;
     Ok(next)
@@ -128,6 +167,7 @@ pub async fn allocate_control_numbers(conn: &mut PgConnection, tenant: &str) -> 
 pub struct Batch {
     pub tenant: String,
     pub batch_id: Uuid,
+    pub partner_id: String,
     pub payer_id: String,
     pub file_name: String,
     pub control: ControlNumbers,
@@ -139,8 +179,8 @@ pub struct Batch {
 pub async fn insert_batch(conn: &mut PgConnection, b: &Batch) -> Result<()> {
     sqlx::query(
         "INSERT INTO batches (tenant_id, batch_id, payer_id, file_name, interchange_control_number, group_control_number,
-                              transaction_control_number, claim_count, total_charge_cents, content)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                              transaction_control_number, claim_count, total_charge_cents, content, partner_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&b.tenant)
     .bind(b.batch_id)
@@ -152,6 +192,7 @@ pub async fn insert_batch(conn: &mut PgConnection, b: &Batch) -> Result<()> {
     .bind(b.claim_count)
     .bind(b.total_charge_cents)
     .bind(&b.content)
+    .bind(&b.partner_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -163,10 +204,11 @@ pub async fn mark_submitted(
     claim_id: &str,
     version: i32,
     batch_id: Uuid,
+    partner_id: &str,
     submitted_event_id: &str,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE claims SET state = 'submitted', batch_id = $4, submitted_event_id = $5, updated_at = now()
+        "UPDATE claims SET state = 'submitted', batch_id = $4, submitted_event_id = $5, partner_id = $6, updated_at = now()
          WHERE tenant_id = $1 AND claim_id = $2 AND version = $3",
     )
     .bind(tenant)
@@ -174,6 +216,7 @@ pub async fn mark_submitted(
     .bind(version)
     .bind(batch_id)
     .bind(submitted_event_id)
+    .bind(partner_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -200,21 +243,175 @@ pub async fn mark_held(
 }
 
 /// Batches committed but not yet written to the outbound directory.
-pub async fn unwritten_batches(pool: &PgPool, tenant: &str) -> Result<Vec<(Uuid, String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT batch_id, file_name, content FROM batches WHERE tenant_id = $1 AND written_at IS NULL ORDER BY created_at",
+/// A committed batch whose file has not reached its trading partner yet.
+#[derive(Debug, Clone)]
+pub struct Undelivered {
+    pub batch_id: Uuid,
+    pub partner_id: String,
+    pub file_name: String,
+    pub content: String,
+    pub attempts: i32,
+    pub interchange_control_number: i64,
+}
+
+/// The tenant's batches due for a delivery attempt, oldest first.
+pub async fn undelivered_batches(pool: &PgPool, tenant: &str) -> Result<Vec<Undelivered>> {
+    let rows: Vec<(Uuid, String, String, String, i32, i64)> = sqlx::query_as(
+        "SELECT batch_id, partner_id, file_name, content, attempts, interchange_control_number FROM batches
+         WHERE tenant_id = $1 AND delivery = 'pending' AND next_attempt_at <= now() ORDER BY created_at",
     )
     .bind(tenant)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(batch_id, partner_id, file_name, content, attempts, isa13)| Undelivered {
+            batch_id,
+            partner_id,
+            file_name,
+            content,
+            attempts,
+            interchange_control_number: isa13,
+        })
+        .collect())
+}
+
+/// Records that the batch's file reached its partner, and moves its claims that wait for that to
+/// `sent` (a claim an acknowledgement already moved stays where it is). Returns the batch's claims.
+pub async fn mark_sent(
+    conn: &mut PgConnection,
+    tenant: &str,
+    batch_id: Uuid,
+    destination: &str,
+    attempts: i32,
+) -> Result<Vec<AckTarget>> {
+    let r = sqlx::query(
+        "UPDATE batches SET delivery = 'sent', written_at = now(), destination = $3, attempts = $4, last_error = NULL
+         WHERE tenant_id = $1 AND batch_id = $2 AND delivery <> 'sent'",
+    )
+    .bind(tenant)
+    .bind(batch_id)
+    .bind(destination)
+    .bind(attempts)
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() == 0 {
+        // Another replica recorded it first.
+        return Ok(Vec::new());
+    }
+    sqlx::query("UPDATE claims SET state = 'sent', updated_at = now() WHERE tenant_id = $1 AND batch_id = $2 AND state = 'submitted'")
+        .bind(tenant)
+        .bind(batch_id)
+        .execute(&mut *conn)
+        .await?;
+    claims_of_batch(conn, tenant, batch_id).await
+}
+
+/// Records a failed delivery attempt: tried again after `retry_in`, or, when `None` (an error that
+/// retrying cannot fix), `failed` until an operator retries it.
+pub async fn record_delivery_failure(
+    pool: &PgPool,
+    tenant: &str,
+    batch_id: Uuid,
+    attempts: i32,
+    error: &str,
+    retry_in: Option<std::time::Duration>,
+) -> Result<()> {
+    let (delivery, secs) = match retry_in {
+        Some(d) => ("pending", d.as_secs_f64()),
+        None => ("failed", 0.0),
+    };
+    sqlx::query(
+        "UPDATE batches SET attempts = $3, last_error = $4, delivery = $5,
+                next_attempt_at = now() + make_interval(secs => $6)
+         WHERE tenant_id = $1 AND batch_id = $2 AND delivery = 'pending'",
+    )
+    .bind(tenant)
+    .bind(batch_id)
+    .bind(attempts)
+    .bind(error)
+    .bind(delivery)
+    .bind(secs)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// An operator's retry of a failed delivery: pending again, due now. False when the batch is not failed.
+pub async fn retry_delivery(pool: &PgPool, tenant: &str, batch_id: Uuid) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE batches SET delivery = 'pending', next_attempt_at = now()
+         WHERE tenant_id = $1 AND batch_id = $2 AND delivery = 'failed'",
+    )
+    .bind(tenant)
+    .bind(batch_id)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// A batch as operators see it (no content).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BatchRow {
+    pub batch_id: Uuid,
+    pub partner_id: String,
+    pub payer_id: String,
+    pub file_name: String,
+    pub interchange_control_number: i64,
+    pub group_control_number: i64,
+    pub transaction_control_number: String,
+    pub claim_count: i32,
+    pub total_charge_cents: i64,
+    pub delivery: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub destination: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub written_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub next_attempt_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The tenant's batches, newest first, optionally only those in one delivery state.
+pub async fn list_batches(pool: &PgPool, tenant: &str, delivery: Option<&str>, limit: i64) -> Result<Vec<BatchRow>> {
+    Ok(sqlx::query_as(
+        "SELECT batch_id, partner_id, payer_id, file_name, interchange_control_number, group_control_number,
+                transaction_control_number, claim_count, total_charge_cents, delivery, attempts, last_error,
+                destination, created_at, written_at, next_attempt_at
+         FROM batches WHERE tenant_id = $1 AND ($2::TEXT IS NULL OR delivery = $2)
+         ORDER BY created_at DESC LIMIT $3",
+    )
+    .bind(tenant)
+    .bind(delivery)
+    .bind(limit)
     .fetch_all(pool)
     .await?)
 }
 
-pub async fn mark_written(pool: &PgPool, tenant: &str, batch_id: Uuid) -> Result<()> {
-    sqlx::query("UPDATE batches SET written_at = now() WHERE tenant_id = $1 AND batch_id = $2")
-        .bind(tenant)
-        .bind(batch_id)
-        .execute(pool)
-        .await?;
+/// The tenant's own trading partners (without them, the configured default serves it).
+pub async fn trading_partners(pool: &PgPool, tenant: &str) -> Result<Vec<serde_json::Value>> {
+    let rows: Vec<(serde_json::Value,)> =
+        sqlx::query_as("SELECT settings FROM trading_partners WHERE tenant_id = $1 ORDER BY partner_id")
+            .bind(tenant)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(v,)| v).collect())
+}
+
+pub async fn upsert_trading_partner(
+    pool: &PgPool,
+    tenant: &str,
+    partner_id: &str,
+    settings: &serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO trading_partners (tenant_id, partner_id, settings) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id, partner_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()",
+    )
+    .bind(tenant)
+    .bind(partner_id)
+    .bind(settings)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -226,6 +423,8 @@ pub struct AckTarget {
     pub state: ClaimState,
     pub correlation_id: String,
     pub causation_id: String,
+    /// Seconds since the claim version arrived scrubbed.
+    pub waited_s: f64,
 }
 
 fn target(r: sqlx::postgres::PgRow) -> AckTarget {
@@ -238,10 +437,12 @@ fn target(r: sqlx::postgres::PgRow) -> AckTarget {
         correlation_id: r.get(2),
         causation_id: submitted.unwrap_or(scrubbed),
         version: r.get(5),
+        waited_s: r.get(6),
     }
 }
 
-const TARGET_COLUMNS: &str = "claim_id, state, correlation_id, submitted_event_id, scrubbed_event_id, version";
+const TARGET_COLUMNS: &str = "claim_id, state, correlation_id, submitted_event_id, scrubbed_event_id, version,
+     (extract(epoch FROM now() - received_at))::FLOAT8";
 
 /// The latest version of the claim with this patient control number (a 277CA names no version).
 pub async fn claim_by_pcn(conn: &mut PgConnection, tenant: &str, pcn: &str) -> Result<Option<AckTarget>> {
@@ -253,14 +454,22 @@ pub async fn claim_by_pcn(conn: &mut PgConnection, tenant: &str, pcn: &str) -> R
     Ok(row.map(target))
 }
 
-/// Our batch with GS06 = `group` (the newest, should the counter have wrapped): its id and ST02.
-pub async fn batch_by_group(conn: &mut PgConnection, tenant: &str, group: u32) -> Result<Option<(Uuid, String)>> {
+/// Our batch to the partner with GS06 = `group` (the newest, should the counter have wrapped): its
+/// id and ST02.
+pub async fn batch_by_group(
+    conn: &mut PgConnection,
+    tenant: &str,
+    partner_id: &str,
+    group: u32,
+) -> Result<Option<(Uuid, String)>> {
     Ok(sqlx::query_as(
-        "SELECT batch_id, transaction_control_number FROM batches WHERE tenant_id = $1 AND group_control_number = $2
+        "SELECT batch_id, transaction_control_number FROM batches
+         WHERE tenant_id = $1 AND partner_id = $3 AND group_control_number = $2
          ORDER BY created_at DESC LIMIT 1",
     )
     .bind(tenant)
     .bind(group as i64)
+    .bind(partner_id)
     .fetch_optional(conn)
     .await?)
 }
@@ -302,13 +511,15 @@ pub async fn set_acked(
 /// commit, then sees it as processed).
 pub async fn claim_ack_file(conn: &mut PgConnection, f: &AckFile<'_>) -> Result<bool> {
     let r = sqlx::query(
-        "INSERT INTO ack_files (tenant_id, file_name, sha256, kind, acks) VALUES ($1, $2, $3, $4, 0)
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO ack_files (tenant_id, file_name, sha256, kind, acks, partner_id, content)
+         VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING",
     )
     .bind(f.tenant)
     .bind(f.file_name)
     .bind(f.sha256)
     .bind(f.kind)
+    .bind(f.partner_id)
+    .bind(f.content)
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -318,9 +529,12 @@ pub async fn claim_ack_file(conn: &mut PgConnection, f: &AckFile<'_>) -> Result<
 #[derive(Debug, Clone)]
 pub struct AckFile<'a> {
     pub tenant: &'a str,
+    /// The trading partner whose transport it came from.
+    pub partner_id: &'a str,
     pub file_name: &'a str,
     pub sha256: &'a str,
     pub kind: &'a str,
+    pub content: &'a [u8],
 }
 
 /// How many acknowledgement items the file held.
@@ -337,14 +551,16 @@ pub async fn set_ack_file_items(conn: &mut PgConnection, f: &AckFile<'_>, acks: 
 
 pub async fn record_ack_failure(pool: &PgPool, f: &AckFile<'_>, error: &str) -> Result<()> {
     sqlx::query(
-        "INSERT INTO ack_failures (tenant_id, file_name, sha256, kind, error) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO ack_failures (tenant_id, file_name, sha256, kind, error, partner_id, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
     )
     .bind(f.tenant)
     .bind(f.file_name)
     .bind(f.sha256)
     .bind(f.kind)
     .bind(error)
+    .bind(f.partner_id)
+    .bind(f.content)
     .execute(pool)
     .await?;
     Ok(())
@@ -416,4 +632,99 @@ pub async fn claim_status(pool: &PgPool, tenant: &str, claim_id: &str) -> Result
         version: r.get(9),
         frequency_code: r.get(10),
     }))
+}
+
+/// An acknowledgement that matched nothing of ours, or a file that could not be read.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnmatchedRow {
+    pub id: String,
+    pub partner_id: String,
+    pub file_name: String,
+    pub kind: String,
+    pub reason: String,
+    pub reference: String,
+    pub detail: String,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub resolved_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub resolved_by: Option<String>,
+    pub resolution: Option<String>,
+}
+
+/// The operator's queue of unmatched acknowledgements, oldest first.
+pub async fn unmatched_acks(
+    pool: &PgPool,
+    tenant: &str,
+    include_resolved: bool,
+    limit: i64,
+) -> Result<Vec<UnmatchedRow>> {
+    Ok(sqlx::query_as(
+        "SELECT * FROM (
+             SELECT 'item-' || i.id AS id, coalesce(f.partner_id, 'default') AS partner_id, i.file_name, i.kind,
+                    i.outcome AS reason, i.reference, i.detail, i.created_at AS received_at, i.resolved_at,
+                    i.resolved_by, i.resolution
+             FROM ack_items i
+             LEFT JOIN ack_files f ON f.tenant_id = i.tenant_id AND f.file_name = i.file_name AND f.sha256 = i.sha256
+             WHERE i.tenant_id = $1 AND i.outcome IN ('unknown_claim', 'unknown_batch')
+             UNION ALL
+             SELECT 'file-' || sha256, partner_id, file_name, kind, 'unreadable', '', error, created_at, resolved_at,
+                    resolved_by, resolution
+             FROM ack_failures WHERE tenant_id = $1
+         ) u
+         WHERE $2 OR resolved_at IS NULL
+         ORDER BY received_at, id LIMIT $3",
+    )
+    .bind(tenant)
+    .bind(include_resolved)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Marks an unmatched item looked at; false when there is no such open item.
+pub async fn resolve_unmatched_ack(
+    pool: &PgPool,
+    tenant: &str,
+    id: &str,
+    actor: &str,
+    resolution: &str,
+) -> Result<bool> {
+    let r = if let Some(n) = id.strip_prefix("item-").and_then(|n| n.parse::<i64>().ok()) {
+        sqlx::query(
+            "UPDATE ack_items SET resolved_at = now(), resolved_by = $3, resolution = $4
+             WHERE tenant_id = $1 AND id = $2 AND outcome IN ('unknown_claim', 'unknown_batch') AND resolved_at IS NULL",
+        )
+        .bind(tenant)
+        .bind(n)
+        .bind(actor)
+        .bind(resolution)
+        .execute(pool)
+        .await?
+    } else if let Some(sha) = id.strip_prefix("file-") {
+        sqlx::query(
+            "UPDATE ack_failures SET resolved_at = now(), resolved_by = $3, resolution = $4
+             WHERE tenant_id = $1 AND sha256 = $2 AND resolved_at IS NULL",
+        )
+        .bind(tenant)
+        .bind(sha)
+        .bind(actor)
+        .bind(resolution)
+        .execute(pool)
+        .await?
+    } else {
+        return Ok(false);
+    };
+    Ok(r.rows_affected() > 0)
+}
+
+/// The tenant's claim versions by state, and batches by delivery (for the gauges).
+pub async fn state_counts(pool: &PgPool, tenant: &str) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
+    let claims = sqlx::query_as("SELECT state, count(*) FROM claims WHERE tenant_id = $1 GROUP BY state")
+        .bind(tenant)
+        .fetch_all(pool)
+        .await?;
+    let files = sqlx::query_as("SELECT delivery, count(*) FROM batches WHERE tenant_id = $1 GROUP BY delivery")
+        .bind(tenant)
+        .fetch_all(pool)
+        .await?;
+    Ok((claims, files))
 }

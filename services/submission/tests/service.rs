@@ -52,7 +52,9 @@ impl Harness {
         config.outbox.poll_ms = 50;
         config.services.insert(
             "submission".into(),
-            serde_json::json!({ "batch_interval_ms": 2000, "poll_interval_ms": 100, "submitter_id": "SUBMITTEST" }),
+            serde_json::json!({
+                "batch_interval_ms": 100, "batch_window_ms": 1500, "poll_interval_ms": 100, "submitter_id": "SUBMITTEST"
+            }),
         );
         let platform = Platform::connect(config.clone(), Determinism::default())
             .await
@@ -233,6 +235,14 @@ async fn claims_to_files_to_acknowledgements_exactly_once() {
         assert_eq!(s.lines.len(), 2);
         assert!(!e.correlation_id.is_empty());
     }
+    // And each claim's file is recorded as sent, where it went, after one attempt
+    wait_for("five ClaimSent", || async { h.events(EventType::ClaimSent).await.len() >= 5 }).await;
+    for e in h.events(EventType::ClaimSent).await {
+        let Some(Payload::ClaimSent(s)) = &e.payload else { panic!() };
+        assert!(sent_pcns[&s.file_name].contains(&pcn[&e.claim_id]));
+        assert!(s.destination.starts_with("folder out="), "{}", s.destination);
+        assert_eq!((s.attempts, s.version), (1, 1));
+    }
     let first = first.unwrap();
     let c1 = submitted.iter().find(|e| e.claim_id == "claim-1").unwrap();
     assert_eq!(c1.causation_id, first.event_id);
@@ -246,7 +256,11 @@ async fn claims_to_files_to_acknowledgements_exactly_once() {
     let lost = names[1].clone();
     let content = std::fs::read(outbound.join(&lost)).unwrap();
     std::fs::remove_file(outbound.join(&lost)).unwrap();
-    sqlx::query("UPDATE batches SET written_at = NULL WHERE file_name = $1").bind(&lost).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE batches SET written_at = NULL, delivery = 'pending' WHERE file_name = $1")
+        .bind(&lost)
+        .execute(&pool)
+        .await
+        .unwrap();
     let shutdown = CancellationToken::new();
     let handles = h.start(&shutdown).await;
     // Then the file is written again, the same, and nothing is submitted again
@@ -304,7 +318,11 @@ async fn claims_to_files_to_acknowledgements_exactly_once() {
     assert_eq!(r.reasons[0].message, "claim status A7:562:85");
 
     // And GetClaimStatus tells the state with the file and control numbers
-    let grpc = SubmissionGrpc::new(pool.clone());
+    let partner = rcm_submission::config::TradingPartner {
+        submitter_id: "SUBMITTEST".into(),
+        ..rcm_submission::config::TradingPartner::default()
+    };
+    let grpc = SubmissionGrpc::new(pool.clone(), partner, h.data_dir.clone(), vec![]);
     let status = grpc
         .get_claim_status(tonic::Request::new(ClaimRef { tenant_id: TENANT.into(), claim_id: "claim-3".into() }))
         .await
@@ -331,16 +349,61 @@ async fn claims_to_files_to_acknowledgements_exactly_once() {
         files(&inbound, ".277ca").is_empty() && files(&inbound, ".999").is_empty()
     })
     .await;
-    // Then nothing new is emitted, the junk is in failed/ with its error, the stranger is recorded
+    // Then nothing new is emitted, and the junk and the stranger wait in the operator's queue
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(decided().await, 5, "no event for a file seen before or a claim already decided");
-    assert!(inbound.join("failed").join("junk.999").exists());
+    assert!(processed.join("junk.999").exists());
     assert_eq!(count(&pool, "SELECT count(*) FROM ack_failures WHERE file_name = 'junk.999'").await, 1);
-    assert_eq!(
-        count(&pool, "SELECT count(*) FROM ack_items WHERE outcome = 'unknown_claim' AND reference = 'PCN-NOT-OURS'")
-            .await,
-        1
-    );
+    let queue = grpc
+        .list_unmatched_acks(tonic::Request::new(rcm_proto::submission::ListUnmatchedAcksRequest {
+            tenant_id: TENANT.into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .items;
+    let mut reasons: Vec<(&str, &str, &str)> =
+        queue.iter().map(|u| (u.file_name.as_str(), u.reason.as_str(), u.reference.as_str())).collect();
+    reasons.sort();
+    assert_eq!(reasons, [("junk.999", "unreadable", ""), ("stranger.277ca", "unknown_claim", "PCN-NOT-OURS")]);
+    let junk = queue.iter().find(|u| u.reason == "unreadable").unwrap();
+    assert!(junk.detail.contains("ISA"), "the reader's error says what is wrong: {}", junk.detail);
+    // When an operator resolves the stranger, it leaves the queue
+    let stranger = queue.iter().find(|u| u.reason == "unknown_claim").unwrap();
+    let resolved = grpc
+        .resolve_unmatched_ack(tonic::Request::new(rcm_proto::submission::ResolveUnmatchedAckRequest {
+            tenant_id: TENANT.into(),
+            id: stranger.id.clone(),
+            actor: "ops-1".into(),
+            resolution: "forwarded to the payer's EDI desk".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resolved.resolved_by, "ops-1");
+    let open = grpc
+        .list_unmatched_acks(tonic::Request::new(rcm_proto::submission::ListUnmatchedAcksRequest {
+            tenant_id: TENANT.into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .items;
+    assert_eq!(open.len(), 1);
+    // And the batches are listed as sent, with their files and control numbers
+    let batches = grpc
+        .list_batches(tonic::Request::new(rcm_proto::submission::ListBatchesRequest {
+            tenant_id: TENANT.into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .batches;
+    assert_eq!(batches.len(), 2);
+    assert!(batches.iter().all(|b| b.delivery == "sent" && b.partner_id == "default"), "{batches:?}");
     assert_eq!(count(&pool, "SELECT count(*) FROM ack_files WHERE kind = '277ca'").await, 3);
     assert_eq!(count(&pool, "SELECT count(*) FROM claims WHERE state = 'pending'").await, 0);
 
@@ -434,7 +497,7 @@ async fn a_replacement_of_a_sent_claim_is_its_next_version_sent_once_and_acknowl
             (2, "7".into(), "accepted".into(), Some(new_pccn.to_string())),
         ]
     );
-    let grpc = SubmissionGrpc::new(pool.clone());
+    let grpc = SubmissionGrpc::new(pool.clone(), Default::default(), h.data_dir.clone(), vec![]);
     let status = grpc
         .get_claim_status(tonic::Request::new(ClaimRef { tenant_id: TENANT.into(), claim_id: "claim-7".into() }))
         .await

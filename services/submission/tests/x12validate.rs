@@ -4,7 +4,8 @@
 
 use chrono::NaiveDate;
 use rcm_proto::common as pb;
-use rcm_submission::decide::{self, ControlNumbers, Parties};
+use rcm_submission::config::TradingPartner;
+use rcm_submission::decide::{self, ControlNumbers};
 use rcm_x12::syntax::Usage;
 use rcm_x12::x837p;
 
@@ -163,7 +164,7 @@ fn claims() -> Vec<pb::Claim> {
 #[test]
 fn a_batch_and_the_simulators_answers_pass_pyx12() {
     let mapped: Vec<x837p::Claim> = claims().iter().map(|c| decide::to_x12_claim(c).unwrap()).collect();
-    let parties = Parties {
+    let parties = TradingPartner {
         submitter_id: "RCMSUBMITTER".into(),
         submitter_name: "RCM Billing Service".into(),
         submitter_contact: "EDI Desk".into(),
@@ -171,6 +172,7 @@ fn a_batch_and_the_simulators_answers_pass_pyx12() {
         receiver_id: "RCMCLEARING".into(),
         receiver_name: "Demo Clearinghouse".into(),
         usage: Usage::Test,
+        ..TradingPartner::default()
     };
     let ctl = ControlNumbers { interchange: 17, group: 17, transaction: 17 };
     let now = NaiveDate::from_ymd_opt(2026, 1, 20).unwrap().and_hms_opt(8, 5, 0).unwrap();

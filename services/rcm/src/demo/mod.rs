@@ -21,9 +21,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// States in which a claim's automatic trip is over.
-pub const FINAL_STATES: [&str; 7] =
-    ["needs_coding", "rejected", "rejected_by_payer", "paid", "partially_paid", "in_denial_queue", "voided"];
+/// Whether a claim in this state (by name) is done with its automatic trip (intake's state machine
+/// says which states those are).
+pub fn is_final_state(state: &str) -> bool {
+    rcm_intake::decide::ClaimState::from_name(state).is_some_and(|s| s.is_final())
+}
 
 /// The `demo` profile: what `rcm demo` and `rcm serve --profile demo` share.
 pub fn profile(mut config: Config) -> Config {
@@ -183,12 +185,7 @@ async fn drive(config: &Config, _platform: &Platform, opts: &DemoOptions, addr: 
             match client.summarize_claims(SummarizeClaimsRequest { tenant_id: t.clone() }).await {
                 Ok(s) => {
                     let s = s.into_inner();
-                    finished += s
-                        .states
-                        .iter()
-                        .filter(|c| FINAL_STATES.contains(&c.state.as_str()))
-                        .map(|c| c.claims)
-                        .sum::<i64>();
+                    finished += s.states.iter().filter(|c| is_final_state(&c.state)).map(|c| c.claims).sum::<i64>();
                     summaries.insert(t.clone(), s);
                 }
                 Err(e) => {
@@ -211,8 +208,7 @@ async fn drive(config: &Config, _platform: &Platform, opts: &DemoOptions, addr: 
     for t in &opts.tenants {
         let s = summaries.remove(t).unwrap_or_default();
         let by_state: BTreeMap<String, i64> = s.states.iter().map(|c| (c.state.clone(), c.claims)).collect();
-        let final_claims: i64 =
-            by_state.iter().filter(|(k, _)| FINAL_STATES.contains(&k.as_str())).map(|(_, v)| v).sum();
+        let final_claims: i64 = by_state.iter().filter(|(k, _)| is_final_state(k)).map(|(_, v)| v).sum();
         lost += opts.encounters as i64 - final_claims;
         let dir = config.tenant_dir(t);
         tenants.push(TenantReport {
