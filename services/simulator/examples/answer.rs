@@ -1,4 +1,4 @@
-//! Prints the simulator's 999, 277CA and 835 for an 837P file:
+//! Prints the simulator's 999, 277CA and 835s for an 837P file, with the default payer:
 //! `cargo run -p rcm-simulator --example answer -- FILE.837 [YYYY-MM-DD]`
 //! (without a file, for a synthetic one of ten claims).
 
@@ -17,6 +17,9 @@ fn main() {
             println!("{}\n", a.ack999);
             println!("{}\n", a.ack277ca.unwrap_or_default());
             println!("{}", a.era835.unwrap_or_default());
+            if let Some(later) = a.later835 {
+                println!("\n{later}");
+            }
         }
         Err(e) => {
             eprintln!("no answer: {e}");

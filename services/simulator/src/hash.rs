@@ -1,7 +1,8 @@
 //! A stable, seeded hash (FNV-1a folded through SplitMix64): the same input gives the same number
 //! on every run, machine and Rust version (unlike `std`'s hasher), so outcomes can be reproduced.
 
-/// The seed of every outcome; change it and every claim gets a new fate.
+/// The default seed of every outcome ([`crate::SimulatorConfig::seed`]); another seed gives every
+/// claim a new fate.
 pub const SEED: u64 = 0x5EED_0F20_2508_3500;
 
 #[derive(Debug, Clone, Copy)]

@@ -20,6 +20,10 @@ fn today() -> NaiveDate {
     d(2026, 11, 20)
 }
 
+fn cfg() -> SimulatorConfig {
+    SimulatorConfig::default()
+}
+
 fn corpus(seed: u64, sets: usize, claims: usize) -> Interchange837 {
     sample::interchange(seed, sets, claims)
 }
@@ -239,7 +243,11 @@ fn known_claim(seed: u64) -> x837p::Claim {
     ic.groups[0].transactions[0]
         .claims
         .iter()
-        .find(|c| c.frequency == "1" && adjudicate::front_door(c, today()).is_none() && c.prior_authorization.is_none())
+        .find(|c| {
+            c.frequency == "1"
+                && adjudicate::front_door(c, today(), &cfg()).is_none()
+                && c.prior_authorization.is_none()
+        })
         .cloned()
         .expect("a claim the payer accepts")
 }
@@ -247,26 +255,26 @@ fn known_claim(seed: u64) -> x837p::Claim {
 #[test]
 fn the_front_door_rejects_bad_npis_future_dates_and_unknown_members() {
     let good = known_claim(5);
-    assert!(adjudicate::front_door(&good, today()).is_none());
+    assert!(adjudicate::front_door(&good, today(), &cfg()).is_none());
 
     // Given a billing NPI whose check digit is wrong
     let mut bad_npi = good.clone();
     let last = bad_npi.billing_provider.npi.pop().unwrap();
     bad_npi.billing_provider.npi.push(if last == '0' { '1' } else { '0' });
-    let r = adjudicate::front_door(&bad_npi, today()).unwrap();
+    let r = adjudicate::front_door(&bad_npi, today(), &cfg()).unwrap();
     assert_eq!(r.status.to_string(), "A7:562:85");
 
     // Given a service date after today
     let mut future = good.clone();
     future.lines[0].service_date = d(2026, 12, 1);
-    assert_eq!(adjudicate::front_door(&future, today()).unwrap().status.to_string(), "A7:187");
+    assert_eq!(adjudicate::front_door(&future, today(), &cfg()).unwrap().status.to_string(), "A7:187");
 
     // Given many members, a few are unknown to the payer (and always the same ones)
     let mut unknown = 0;
     for i in 0..1000 {
         let mut c = good.clone();
         c.subscriber.member_id = format!("M{i:09}").into();
-        if let Some(r) = adjudicate::front_door(&c, today()) {
+        if let Some(r) = adjudicate::front_door(&c, today(), &cfg()) {
             assert_eq!(r.status.to_string(), "A3:33:IL");
             unknown += 1;
         }
@@ -284,7 +292,7 @@ fn the_835_rules_timely_filing_authorization_and_balancing() {
         l.service_date = d(2025, 3, 1);
         l.service_date_end = None;
     }
-    let r = adjudicate::adjudicate(&old, today());
+    let r = adjudicate::adjudicate(&old, today(), &cfg(), false);
     assert_eq!(r.status, "4");
     assert_eq!(r.paid, 0);
     assert!(
@@ -297,12 +305,12 @@ fn the_835_rules_timely_filing_authorization_and_balancing() {
     mri.lines.truncate(1);
     mri.lines[0].procedure = x837p::Procedure { qualifier: "HC".into(), code: "72148".into(), modifiers: vec![] };
     mri.total_charge = mri.lines[0].charge;
-    let r = adjudicate::adjudicate(&mri, today());
+    let r = adjudicate::adjudicate(&mri, today(), &cfg(), false);
     assert_eq!(r.lines[0].adjustments[0].reason, "197");
     assert_eq!(r.lines[0].remarks, vec!["M62"]);
     assert_eq!(r.status, "4");
     mri.prior_authorization = Some("AUTH1".into());
-    let r = adjudicate::adjudicate(&mri, today());
+    let r = adjudicate::adjudicate(&mri, today(), &cfg(), false);
     assert!(r.lines[0].adjustments.iter().all(|a| a.reason != "197"));
     check_balanced(&r);
 }
@@ -389,7 +397,12 @@ fn the_file_loop_answers_each_file_once_and_remembers_it() {
     std::fs::write(outbound.join("acme-000000001-P1.837"), text(&corpus(1, 1, 5))).unwrap();
     std::fs::write(outbound.join("junk.837"), "not x12").unwrap();
     std::fs::write(outbound.join("notes.txt"), "ignored").unwrap();
-    let config = SimulatorConfig { data_dir: dir.path().to_path_buf(), poll_interval_ms: 10, today: Some(today()) };
+    let config = SimulatorConfig {
+        data_dir: dir.path().to_path_buf(),
+        poll_interval_ms: 10,
+        today: Some(today()),
+        ..SimulatorConfig::default()
+    };
 
     let done = rcm_simulator::run::answer_pending(&config, "acme").unwrap();
     assert_eq!(done, vec!["acme-000000001-P1.837".to_string(), "junk.837".to_string()]);
@@ -418,14 +431,16 @@ fn a_replacement_is_adjudicated_again_and_a_void_is_accepted_with_nothing_to_pay
         ..original.clone()
     };
     // When the payer decides them
-    let replacement = adjudicate::decide(&as_frequency("7"), 0, today());
-    let void = adjudicate::decide(&as_frequency("8"), 0, today());
+    let replacement = adjudicate::decide(&as_frequency("7"), 0, today(), &cfg(), false);
+    let void = adjudicate::decide(&as_frequency("8"), 0, today(), &cfg(), false);
     // Then the replacement is accepted and adjudicated on its own (frequency is part of its content)
-    let Decision::Accepted { result: Some(r), payer_claim_control_number } = &replacement else {
+    let Decision::Accepted { result: Some(r), payer_claim_control_number, .. } = &replacement else {
         panic!("a replacement is adjudicated: {replacement:?}")
     };
     assert_eq!(r.lines.len(), original.lines.len());
-    let Decision::Accepted { payer_claim_control_number: first, .. } = adjudicate::decide(&original, 0, today()) else {
+    let Decision::Accepted { payer_claim_control_number: first, .. } =
+        adjudicate::decide(&original, 0, today(), &cfg(), false)
+    else {
         panic!("the original is accepted")
     };
     assert_ne!(payer_claim_control_number, &first, "the replacement gets a control number of its own");
