@@ -143,6 +143,7 @@ fn blank_run_values(p: &mut Payload) {
             s.batch_id.clear();
             s.file_name.clear();
             s.interchange_control_number = 0;
+            s.destination.clear();
         }
         Payload::AppealFiled(a) => a.work_item_id.clear(),
         Payload::ClaimClosed(c) => c.work_item_id.clear(),
