@@ -516,3 +516,100 @@ async fn a_replacement_of_a_sent_claim_is_its_next_version_sent_once_and_acknowl
     pool.close().await;
     h.cleanup().await;
 }
+
+/// Others' acknowledgements (`services/x12/tests/fixtures/ack`, see its SOURCES.md): a 999 that
+/// rejects GS06 28 / ST02 0028 and two 277CAs naming patient control numbers 5781 and
+/// 3920394930203, taken in from the inbound folder and matched to our batch and claims.
+#[tokio::test]
+async fn acknowledgements_written_by_others_are_taken_in_and_matched() {
+    let h = Harness::new().await;
+    let shutdown = CancellationToken::new();
+    let handles = h.start(&shutdown).await;
+    let pool = h.pool().await;
+    // Given our next control numbers are 28 (as in the fixture's AK1/AK2), one claim for PAYA, and
+    // two for PAYB with the fixture's patient control numbers
+    sqlx::query("INSERT INTO control_numbers (tenant_id, partner_id, interchange, functional_group, transaction_set) VALUES ($1, 'default', 27, 27, 27)")
+        .bind(TENANT)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let a = claim(1, "PAYA", "1234567893");
+    let mut b = claim(2, "PAYB", "1234567893");
+    b.patient_control_number = "5781".into();
+    let mut c = claim(3, "PAYB", "1234567893");
+    c.patient_control_number = "3920394930203".into();
+    for cl in [&a, &b, &c] {
+        h.publish(&h.scrubbed(cl.clone()), None).await;
+    }
+    let outbound = h.dir("outbound");
+    wait_for("two 837P files", || async { files(&outbound, ".837").len() == 2 }).await;
+    wait_for("three ClaimSent", || async { h.events(EventType::ClaimSent).await.len() >= 3 }).await;
+    let groups: Vec<(String, i64)> =
+        sqlx::query_as("SELECT payer_id, group_control_number FROM batches ORDER BY group_control_number")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(groups, [("PAYA".to_string(), 28), ("PAYB".to_string(), 29)]);
+
+    // When the clearinghouse's 999 and the payer's 277CAs arrive
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../x12/tests/fixtures/ack/herophilus-assets");
+    let inbound = h.dir("inbound");
+    std::fs::create_dir_all(&inbound).unwrap();
+    for (from, to) in [
+        ("999 Sample (Rejected).txt", "fixture-rejected.999"),
+        ("277CA Sample (Accepted).txt", "fixture-accepted.277ca"),
+        ("277CA Sample (Rejected).txt", "fixture-rejected.277ca"),
+    ] {
+        std::fs::copy(fixtures.join(from), inbound.join(to)).unwrap();
+    }
+    let decided = || async {
+        h.events(EventType::ClaimAccepted).await.len() + h.events(EventType::ClaimRejectedByPayer).await.len()
+    };
+    wait_for("three acknowledgement events", || async { decided().await >= 3 }).await;
+
+    // Then the 999 rejects PAYA's claim as the clearinghouse, naming the segment in plain words
+    let rejected = h.events(EventType::ClaimRejectedByPayer).await;
+    let by_claim = |id: &str| {
+        rejected.iter().find(|e| e.claim_id == id).and_then(|e| match &e.payload {
+            Some(Payload::ClaimRejectedByPayer(r)) => Some(r.clone()),
+            _ => None,
+        })
+    };
+    let ra = by_claim("claim-1").expect("claim 1 rejected by the 999");
+    assert!(ra.by_clearinghouse);
+    assert!(ra.ack_file == "fixture-rejected.999");
+    let words: Vec<&str> = ra.reasons.iter().map(|f| f.message.as_str()).collect();
+    assert!(words.iter().any(|m| m.starts_with("IK3 code 1 (")), "{words:?}");
+    // And the 277CAs accept 5781 with the payer's claim control number and reject 3920394930203
+    let accepted = h.events(EventType::ClaimAccepted).await;
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].claim_id, "claim-2");
+    let Some(Payload::ClaimAccepted(acc)) = &accepted[0].payload else { panic!() };
+    assert_eq!(acc.payer_claim_control_number, "1107000000014420");
+    let rc = by_claim("claim-3").expect("claim 3 rejected by the payer");
+    assert!(!rc.by_clearinghouse);
+    assert_eq!(rc.reasons[0].message, "claim status A7:562:85");
+    let states: Vec<(String, String)> =
+        sqlx::query_as("SELECT claim_id, state FROM claims ORDER BY claim_id").fetch_all(&pool).await.unwrap();
+    assert_eq!(
+        states,
+        [
+            ("claim-1".to_string(), "rejected_by_clearinghouse".to_string()),
+            ("claim-2".to_string(), "accepted".to_string()),
+            ("claim-3".to_string(), "rejected_by_payer".to_string())
+        ]
+    );
+    // And each file is stored with its content and archived
+    assert_eq!(count(&pool, "SELECT count(*) FROM ack_files WHERE content IS NOT NULL").await, 3);
+    wait_for("the files archived", || async {
+        files(&inbound, ".999").is_empty() && files(&inbound, ".277ca").is_empty()
+    })
+    .await;
+
+    shutdown.cancel();
+    for handle in handles {
+        handle.await.unwrap().unwrap();
+    }
+    pool.close().await;
+    h.cleanup().await;
+}
