@@ -415,3 +415,98 @@ async fn a_fhir_bundle_goes_through_the_same_path_encounter_by_encounter() {
     assert_eq!(received[0].claim_id, r.claims[0].claim_id);
     h.stop().await;
 }
+
+fn received_for(payer: &str) -> Payload {
+    Payload::EncounterReceived(EncounterReceived {
+        encounter: Some(Encounter {
+            coverage: Some(Coverage { payer_id: payer.into(), ..Default::default() }),
+            ..Default::default()
+        }),
+    })
+}
+
+#[tokio::test]
+async fn claims_are_listed_by_state_payer_and_age_and_a_claim_shows_its_versions_and_refusals() {
+    let h = Harness::start().await;
+    let ids: Vec<String> = (0..4).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    // Given four claims: for payer P1 one coded and one paid, closed, then paid again (refused:
+    // nothing follows closed); for P2 one waiting for a coder and one coded
+    let p1a = [received_for("P1"), coded(100)];
+    let p1b = [
+        received_for("P1"),
+        coded(200),
+        Payload::ClaimScrubbed(ClaimScrubbed::default()),
+        submitted(200),
+        Payload::ClaimAccepted(ClaimAccepted::default()),
+        Payload::ClaimPaid(ClaimPaid { remittance: Some(remittance("1", 150, 50, &[("PR", "2", 50)])) }),
+        Payload::ClaimClosed(Default::default()),
+        Payload::ClaimPaid(ClaimPaid { remittance: Some(remittance("1", 999, 0, &[])) }),
+    ];
+    let p2a = [received_for("P2"), Payload::CodingReviewRequired(CodingReviewRequired::default())];
+    let p2b = [received_for("P2"), coded(300)];
+    for (id, events) in ids.iter().zip([&p1a[..], &p1b[..], &p2a[..], &p2b[..]]) {
+        for p in events {
+            h.publish(&h.event(id, "test", p.clone()), None).await;
+        }
+    }
+    let mut client = h.client.clone();
+    let list = |req: rcm_proto::intake::ListClaimsRequest| {
+        let mut client = client.clone();
+        async move { client.list_claims(req).await.map(|r| r.into_inner()) }
+    };
+    let all = || rcm_proto::intake::ListClaimsRequest { tenant_id: TENANT.into(), ..Default::default() };
+    wait_for("every event in the histories", || async {
+        let l = list(all()).await.unwrap();
+        l.claims.len() == 4 && l.claims.iter().any(|c| c.state == "closed")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // When they are listed by state and payer
+    let coded_ids: Vec<String> = list(rcm_proto::intake::ListClaimsRequest { states: vec!["coded".into()], ..all() })
+        .await
+        .unwrap()
+        .claims
+        .into_iter()
+        .map(|c| c.claim_id)
+        .collect();
+    // Then only those match, oldest first
+    assert_eq!(coded_ids, [ids[0].clone(), ids[3].clone()]);
+    let p2 = list(rcm_proto::intake::ListClaimsRequest { payer_id: "P2".into(), ..all() }).await.unwrap().claims;
+    assert_eq!(p2.iter().map(|c| c.claim_id.as_str()).collect::<Vec<_>>(), [ids[2].as_str(), ids[3].as_str()]);
+    assert!(p2.iter().all(|c| c.payer_id == "P2" && c.age_days == 0 && c.history.is_empty()));
+    // And by age: none is a day old yet, all are at most a day old
+    let old = list(rcm_proto::intake::ListClaimsRequest { min_age_days: Some(1), ..all() }).await.unwrap();
+    assert!(old.claims.is_empty());
+    let young = list(rcm_proto::intake::ListClaimsRequest { max_age_days: Some(1), ..all() }).await.unwrap();
+    assert_eq!(young.claims.len(), 4);
+    // And a page at a time
+    let first = list(rcm_proto::intake::ListClaimsRequest { page_size: 3, ..all() }).await.unwrap();
+    assert_eq!(first.claims.len(), 3);
+    let second =
+        list(rcm_proto::intake::ListClaimsRequest { page_size: 3, page_token: first.next_page_token.clone(), ..all() })
+            .await
+            .unwrap();
+    assert_eq!(second.claims.len(), 1);
+    assert!(second.next_page_token.is_empty());
+    assert_eq!(second.claims[0].claim_id, ids[3]);
+    // And an unknown state or token is a clear error
+    let bad = list(rcm_proto::intake::ListClaimsRequest { states: vec!["lost".into()], ..all() }).await.unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+    assert!(bad.message().contains("unknown state \"lost\""), "{}", bad.message());
+    let bad = list(rcm_proto::intake::ListClaimsRequest { page_token: "x".into(), ..all() }).await.unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+
+    // When the closed claim is fetched
+    let c =
+        client.get_claim(ClaimRef { tenant_id: TENANT.into(), claim_id: ids[1].clone() }).await.unwrap().into_inner();
+    // Then it is closed with the money of the payment before closing, balance zero, and the
+    // payment after closing is in the history as refused
+    assert_eq!((c.state.as_str(), c.payer_id.as_str()), ("closed", "P1"));
+    assert_eq!((c.billed_cents, c.paid_cents, c.adjusted_cents, c.balance_cents), (200, 150, 50, 0));
+    let last = c.history.last().unwrap();
+    assert_eq!((last.state.as_str(), last.transition.as_str()), ("paid", "refused"));
+    assert_eq!(c.versions.len(), 1);
+    assert_eq!((c.versions[0].version, c.versions[0].state.as_str()), (1, "closed"));
+    h.stop().await;
+}

@@ -42,9 +42,11 @@ pub struct Batcher {
     default_partner: TradingPartner,
     interval: Duration,
     data_dir: PathBuf,
-    /// Transports built from their settings, by (tenant, partner id); rebuilt when settings change.
-    transports: Arc<Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>>,
+    transports: Arc<TransportCache>,
 }
+
+/// Transports built from their settings, by (tenant, partner id); rebuilt when settings change.
+pub type TransportCache = Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>;
 
 /// The wait before delivery attempt `attempts + 1`: 1 s, 2 s, 4 s, ... at most 5 minutes.
 pub fn delivery_backoff(attempts: i32) -> Duration {
@@ -387,7 +389,7 @@ pub async fn partners(pool: &sqlx::PgPool, tenant: &str, default: &TradingPartne
 
 /// The transport of a tenant's partner, built once per (tenant, partner, settings).
 pub fn transport_for(
-    cache: &Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>,
+    cache: &TransportCache,
     data_dir: &std::path::Path,
     tenant: &str,
     partner: &TradingPartner,

@@ -3,6 +3,8 @@
 //! acknowledgements taken from it, and an upload that fails while the server is down retried
 //! with backoff until it goes through, once.
 
+// Shared with the transport crate's tests; not every helper is used here.
+#[allow(dead_code)]
 #[path = "../../transport/tests/sftp/sshd.rs"]
 mod sshd;
 
