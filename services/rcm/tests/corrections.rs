@@ -242,7 +242,10 @@ async fn a_denied_claim_is_corrected_once_as_frequency_7_and_another_voided_as_8
         })
         .await;
     }
-    let queue = denials.list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10 }).await.unwrap();
+    let queue = denials
+        .list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
     let queue = queue.into_inner().items;
     let item_a = queue.iter().find(|w| w.claim_id == a).expect("claim a in the work queue");
     let pccn_a = item_a.payer_claim_control_number.clone();
