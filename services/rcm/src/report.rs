@@ -44,6 +44,15 @@ fn pct(r: &Option<Ratio>) -> String {
     }
 }
 
+fn pct_money(r: &Option<Ratio>) -> String {
+    match r {
+        Some(r) if r.denominator > 0 => {
+            format!("{:5.1} %  ({} / {})", r.rate * 100.0, money(r.numerator), money(r.denominator))
+        }
+        _ => "    n/a  (nothing to measure)".to_string(),
+    }
+}
+
 fn ratio_json(r: &Option<Ratio>) -> Value {
     match r {
         Some(r) => json!({ "numerator": r.numerator, "denominator": r.denominator, "rate": r.rate }),
@@ -113,11 +122,10 @@ pub fn to_table(r: &Reports, queue: &[WorkItem], indent: &str) -> String {
     let _ = writeln!(s, "{indent}  denial rate            {}", pct(&r.denial_rate));
     let _ = writeln!(s, "{indent}  first-pass resolution  {}", pct(&r.first_pass_resolution));
     let _ = writeln!(s, "{indent}  clean-claim rate       {}", pct(&r.clean_claim_rate));
-    let _ = writeln!(s, "{indent}  net collection rate    {}", pct(&r.net_collection_rate));
+    let _ = writeln!(s, "{indent}  net collection rate    {}", pct_money(&r.net_collection_rate));
     let _ = writeln!(
         s,
-        "{indent}    payments {}  charges {}  contractual {}",
-        money(r.payments_cents),
+        "{indent}    payments / (charges {} - contractual {})",
         money(r.charges_cents),
         money(r.contractual_cents)
     );
