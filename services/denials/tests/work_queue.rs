@@ -155,19 +155,19 @@ async fn denials_are_classified_queued_once_and_listed_by_priority() {
         sqlx::query_as("SELECT work_item_id FROM work_items WHERE claim_id = 'c1'").fetch_one(&pool).await.unwrap();
     assert_eq!(d.work_item_id, work_item_id.to_string());
 
-    // The report counts every adjudication: 3 claims, 1 denied, 1 paid on the first pass.
-    let report = rcm_denials::store::report(&pool, TENANT, None).await.unwrap();
-    assert_eq!(report.adjudicated_claims, 3);
-    assert_eq!(report.denied_claims, 1);
-    assert_eq!(report.partially_paid_claims, 1);
-    assert_eq!(report.first_pass_yield(), Some(1.0 / 3.0));
-    let adjs = rcm_denials::store::adjudications(&pool, TENANT, None).await.unwrap();
-    assert_eq!(adjs.iter().filter(|a| a.outcome == Outcome::Denied).count(), 1);
+    // The reports count every adjudication: 3 claims, 2 with a denial (c1 denied, c2 in part).
+    let input = rcm_denials::store::report_input(&pool, TENANT, None).await.unwrap();
+    assert_eq!(input.adjudications.iter().filter(|a| a.outcome == Outcome::Denied).count(), 1);
+    let today = chrono::Utc::now().date_naive();
+    let report = rcm_denials::reports::build(&input, Default::default(), today);
+    assert_eq!((report.denial_rate.numerator, report.denial_rate.denominator), (2, 3));
+    // c3: 8 000 paid of 10 000 less 2 000 contractual; c1 and c2 as charged
+    assert_eq!((report.payments_cents, report.charges_cents, report.contractual_cents), (14_000, 90_000, 4_000));
 
     // gRPC: the queue, highest priority first; each claim's status.
     let mut client = DenialsServiceClient::connect(format!("http://{addr}")).await.unwrap();
     let queue = client
-        .list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10 })
+        .list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10, ..Default::default() })
         .await
         .unwrap()
         .into_inner();
@@ -175,7 +175,10 @@ async fn denials_are_classified_queued_once_and_listed_by_priority() {
     assert_eq!(order, vec![("c1", 450), ("c2", 100)]);
     assert_eq!(queue.items[0].status, "open");
     assert_eq!(queue.items[0].denied_cents, 50_000);
-    let one = client.list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 1 }).await.unwrap();
+    let one = client
+        .list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 1, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(one.into_inner().items.len(), 1);
     let status = |claim: &str| ClaimRef { tenant_id: TENANT.into(), claim_id: claim.into() };
     let s1 = client.get_claim_status(status("c1")).await.unwrap().into_inner();
@@ -185,7 +188,9 @@ async fn denials_are_classified_queued_once_and_listed_by_priority() {
     assert_eq!(s3.state, "no_denial");
     let missing = client.get_claim_status(status("nope")).await.unwrap_err();
     assert_eq!(missing.code(), tonic::Code::NotFound);
-    let bad = client.list_work_queue(ListWorkQueueRequest { tenant_id: "Not A Tenant".into(), limit: 1 }).await;
+    let bad = client
+        .list_work_queue(ListWorkQueueRequest { tenant_id: "Not A Tenant".into(), limit: 1, ..Default::default() })
+        .await;
     assert_eq!(bad.unwrap_err().code(), tonic::Code::InvalidArgument);
 
     shutdown.cancel();
@@ -251,7 +256,10 @@ async fn a_correction_is_requested_once_per_denial_with_the_payer_claim_and_the_
     assert_eq!(c.work_item_id, w.work_item_id);
     assert_eq!(c.note, "add the missing modifier");
     // The queue no longer lists it; the claim's status says a correction was requested
-    let queue = client.list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10 }).await.unwrap();
+    let queue = client
+        .list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
     assert!(queue.into_inner().items.is_empty());
     let s = client.get_claim_status(ClaimRef { tenant_id: TENANT.into(), claim_id: "c1".into() }).await.unwrap();
     let s = s.into_inner();

@@ -159,6 +159,31 @@ enum Command {
         #[command(subcommand)]
         command: coding::CodingCommand,
     },
+    /// Denial and revenue reports of a tenant (denial rate, first-pass resolution, clean-claim rate,
+    /// days in A/R and aging, net collection rate) and the top of its denial work queue, from the
+    /// denials service of a running `rcm serve`.
+    Report {
+        #[arg(long)]
+        tenant: String,
+        /// First day (YYYY-MM-DD, inclusive); default: the beginning.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD, inclusive); default: today.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this payer's claims.
+        #[arg(long)]
+        payer: Option<String>,
+        /// How many work items to show, highest priority first (0: none).
+        #[arg(long, default_value_t = 10)]
+        top: u32,
+        /// host:port of the server; default: the configured `grpc_addr`.
+        #[arg(long)]
+        addr: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// The scrubbing edits: check a claim, list and explain rules, rule packs, replay past claims.
     Scrub {
         #[command(subcommand)]
@@ -383,6 +408,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await?;
                 let n = rcm_runtime::outbox::republish_since(&pool, since).await?;
                 println!("{t}: {n} events will be published again");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { tenant, from, to, payer, top, addr, json } => {
+            let addr = addr.unwrap_or_else(|| health::local_addr(&config.grpc_addr));
+            let req = rcm_proto::denials::GetReportsRequest {
+                tenant_id: tenant,
+                from: from.unwrap_or_default(),
+                to: to.unwrap_or_default(),
+                payer_id: payer.unwrap_or_default(),
+            };
+            let (reports, queue) = rcm::report::fetch(&addr, req, top).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rcm::report::to_json(&reports, &queue))?);
+            } else {
+                print!("{}", rcm::report::to_table(&reports, &queue, ""));
             }
             Ok(ExitCode::SUCCESS)
         }

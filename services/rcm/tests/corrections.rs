@@ -17,7 +17,10 @@ use rcm_proto::coding::coding_service_client::CodingServiceClient;
 use rcm_proto::coding::{ClaimQueueItemRequest, QueueItemRef, ResolveQueueItemRequest};
 use rcm_proto::common::{Address, Claim, ClaimRef, Coverage, Encounter, Patient, PersonName, Provider, ServiceLine};
 use rcm_proto::denials::denials_service_client::DenialsServiceClient;
-use rcm_proto::denials::{ListWorkQueueRequest, RequestCorrectionRequest};
+use rcm_proto::denials::{
+    BillPatientRequest, FileAppealRequest, GetReportsRequest, ListWorkQueueRequest, RecordAppealOutcomeRequest,
+    RequestCorrectionRequest, WriteOffRequest,
+};
 use rcm_proto::intake::SubmitEncounterRequest;
 use rcm_proto::intake::intake_service_client::IntakeServiceClient;
 use rcm_runtime::db;
@@ -124,10 +127,11 @@ fn paid(d: &Decision) -> bool {
 }
 
 /// Members for whom the simulator denies the visit (its draws come from the claim's content), and
-/// for the first one also pays the same visit sent again as a replacement.
-fn find_members(service_date: NaiveDate, today: NaiveDate) -> (String, String) {
+/// for the first one also pays the same visit sent again as a replacement; then two more denied.
+fn find_members(service_date: NaiveDate, today: NaiveDate) -> (String, String, Vec<String>) {
     let mut corrected = None;
     let mut voided = None;
+    let mut others = Vec::new();
     for k in 0..2_000 {
         let member = format!("CX{k:06}");
         let claim = coded(&encounter("probe", &member, service_date));
@@ -145,9 +149,11 @@ fn find_members(service_date: NaiveDate, today: NaiveDate) -> (String, String) {
             corrected = Some(member);
         } else if voided.is_none() {
             voided = Some(member);
+        } else if others.len() < 2 {
+            others.push(member);
         }
-        if let (Some(c), Some(v)) = (&corrected, &voided) {
-            return (c.clone(), v.clone());
+        if let (Some(c), Some(v), 2) = (&corrected, &voided, others.len()) {
+            return (c.clone(), v.clone(), others);
         }
     }
     panic!("no member among 2000 whose visit the simulator denies and then pays as a replacement");
@@ -216,7 +222,7 @@ async fn a_denied_claim_is_corrected_once_as_frequency_7_and_another_voided_as_8
     // from the running simulator.
     let today = chrono::Utc::now().date_naive();
     let service_date = today - Days::days(20);
-    let (member_a, member_b) = find_members(service_date, today);
+    let (member_a, member_b, others) = find_members(service_date, today);
     let mut config = Sandbox::config(&[TENANT]);
     config.services.insert("simulator".into(), serde_json::json!({ "today": today.to_string() }));
     let sandbox = Sandbox::start(config, &rcm::services::SERVICES, true).await.unwrap();
@@ -225,9 +231,9 @@ async fn a_denied_claim_is_corrected_once_as_frequency_7_and_another_voided_as_8
     let mut denials = connect(&endpoint, DenialsServiceClient::new).await;
     let mut coding = connect(&endpoint, CodingServiceClient::new).await;
 
-    // Given two visits the payer denies
+    // Given four visits the payer denies
     let mut ids = Vec::new();
-    for (id, member) in [("corr-a", &member_a), ("corr-b", &member_b)] {
+    for (id, member) in [("corr-a", &member_a), ("corr-b", &member_b), ("corr-c", &others[0]), ("corr-d", &others[1])] {
         let e = encounter(id, member, service_date);
         let r = intake
             .submit_encounter(SubmitEncounterRequest { tenant_id: TENANT.into(), encounter: Some(e) })
@@ -235,14 +241,17 @@ async fn a_denied_claim_is_corrected_once_as_frequency_7_and_another_voided_as_8
             .unwrap();
         ids.push(r.into_inner().claim_id);
     }
-    let (a, b) = (ids[0].clone(), ids[1].clone());
-    for claim in [&a, &b] {
+    let (a, b, c, d) = (ids[0].clone(), ids[1].clone(), ids[2].clone(), ids[3].clone());
+    for claim in [&a, &b, &c, &d] {
         wait_history(&mut intake, claim, "the denial queued after the payer's acceptance", |h| {
             has(h, "in_denial_queue", 1) && has(h, "accepted", 1)
         })
         .await;
     }
-    let queue = denials.list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10 }).await.unwrap();
+    let queue = denials
+        .list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
     let queue = queue.into_inner().items;
     let item_a = queue.iter().find(|w| w.claim_id == a).expect("claim a in the work queue");
     let pccn_a = item_a.payer_claim_control_number.clone();
@@ -392,6 +401,91 @@ async fn a_denied_claim_is_corrected_once_as_frequency_7_and_another_voided_as_8
     let posted_b = postings(b.clone()).await;
     assert_eq!(posted_b.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(), ["denied"], "a void is not paid");
     remittance.close().await;
+
+    // c is appealed through the queue: its history shows in_appeal; the appeal is lost and the
+    // denial written off: closed. d is billed to the patient: closed.
+    let queue =
+        denials.list_work_queue(ListWorkQueueRequest { tenant_id: TENANT.into(), limit: 50, ..Default::default() });
+    let queue = queue.await.unwrap().into_inner().items;
+    let item_of = |claim: &str| queue.iter().find(|w| w.claim_id == claim).expect("in the queue").work_item_id.clone();
+    let (item_c, item_d) = (item_of(&c), item_of(&d));
+    let filed = denials
+        .file_appeal(FileAppealRequest {
+            tenant_id: TENANT.into(),
+            work_item_id: item_c.clone(),
+            actor: "biller-2".into(),
+            reason_codes: vec![],
+            supporting_text: "The record supports the service as billed.".into(),
+            attachments: vec!["visit-note.pdf".into()],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(filed.work_item.unwrap().status, "in_appeal");
+    wait_history(&mut intake, &c, "in_appeal", |h| h.state == "in_appeal").await;
+    let closed_too_soon = denials
+        .file_appeal(FileAppealRequest {
+            tenant_id: TENANT.into(),
+            work_item_id: item_c.clone(),
+            actor: "biller-2".into(),
+            supporting_text: "again".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(closed_too_soon.code(), tonic::Code::FailedPrecondition);
+    denials
+        .record_appeal_outcome(RecordAppealOutcomeRequest {
+            tenant_id: TENANT.into(),
+            work_item_id: item_c.clone(),
+            actor: "biller-2".into(),
+            outcome: "lost".into(),
+            recovered_cents: 0,
+        })
+        .await
+        .unwrap();
+    let no_reason = WriteOffRequest {
+        tenant_id: TENANT.into(),
+        work_item_id: item_c.clone(),
+        actor: "biller-2".into(),
+        reason_code: String::new(),
+        amount_cents: 0,
+    };
+    assert_eq!(denials.write_off(no_reason.clone()).await.unwrap_err().code(), tonic::Code::InvalidArgument);
+    let written = denials
+        .write_off(WriteOffRequest { reason_code: "appeal_exhausted".into(), ..no_reason })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(written.work_item.unwrap().status, "written_off");
+    denials
+        .bill_patient(BillPatientRequest { tenant_id: TENANT.into(), work_item_id: item_d, actor: "biller-1".into() })
+        .await
+        .unwrap();
+    let history_c = wait_history(&mut intake, &c, "closed", |h| h.state == "closed").await;
+    let hc: Vec<&str> = history_c.entries.iter().map(|e| e.state.as_str()).collect();
+    let worked: Vec<&str> =
+        hc.iter().copied().filter(|s| ["in_denial_queue", "in_appeal", "closed"].contains(s)).collect();
+    assert_eq!(worked, ["in_denial_queue", "in_appeal", "closed"], "{hc:?}");
+    let closing = history_c.entries.last().unwrap();
+    assert!(closing.detail.contains("written_off") && closing.detail.contains("biller-2"), "{}", closing.detail);
+    let history_d = wait_history(&mut intake, &d, "closed", |h| h.state == "closed").await;
+    assert!(history_d.entries.last().unwrap().detail.contains("billed_to_patient"));
+    // Closing sends nothing: no claim went out a third time
+    assert_eq!(claims_sent(&outbound).len(), 6, "{:?}", claims_sent(&outbound));
+    // And the reports count it all
+    let reports = denials
+        .get_reports(GetReportsRequest { tenant_id: TENANT.into(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    let fpr = reports.first_pass_resolution.unwrap();
+    assert_eq!(
+        (fpr.numerator, fpr.denominator),
+        (2, 3),
+        "a's correction paid and d billed at once; c took two actions"
+    );
+    assert!(reports.denial_rate.unwrap().numerator >= 4);
 
     sandbox.cleanup().await.unwrap();
 }

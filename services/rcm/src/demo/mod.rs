@@ -64,6 +64,10 @@ pub struct TenantReport {
     pub denied: i64,
     pub files_837: Vec<String>,
     pub files_835: Vec<String>,
+    /// The denials service's reports and the top of the work queue (`rcm report --json`).
+    pub denials: serde_json::Value,
+    #[serde(skip)]
+    pub denials_table: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -211,6 +215,11 @@ async fn drive(config: &Config, _platform: &Platform, opts: &DemoOptions, addr: 
         let final_claims: i64 = by_state.iter().filter(|(k, _)| is_final_state(k)).map(|(_, v)| v).sum();
         lost += opts.encounters as i64 - final_claims;
         let dir = config.tenant_dir(t);
+        let req = rcm_proto::denials::GetReportsRequest { tenant_id: t.clone(), ..Default::default() };
+        let (denials, denials_table) = match crate::report::fetch(&addr.to_string(), req, 5).await {
+            Ok((r, q)) => (crate::report::to_json(&r, &q), crate::report::to_table(&r, &q, "  ")),
+            Err(e) => (serde_json::json!({ "error": format!("{e:#}") }), format!("  reports not available: {e:#}\n")),
+        };
         tenants.push(TenantReport {
             tenant: t.clone(),
             encounters: opts.encounters,
@@ -223,6 +232,8 @@ async fn drive(config: &Config, _platform: &Platform, opts: &DemoOptions, addr: 
             denied: s.denied_claims,
             files_837: files(&dir.join("outbound"), "837"),
             files_835: files(&dir.join("inbound").join("processed"), "835"),
+            denials,
+            denials_table,
         });
     }
     Ok(DemoReport { tenants, lost, seconds: 0.0 })
@@ -254,6 +265,7 @@ pub fn print(report: &DemoReport) {
         for f in t.files_837.iter().chain(&t.files_835) {
             println!("    {f}");
         }
+        print!("{}", t.denials_table);
     }
     println!("lost: {}   ({:.1} s)", report.lost, report.seconds);
 }
