@@ -95,11 +95,13 @@ async fn a_generated_835_flows_from_remittance_into_the_denials_queue() {
         assert!(matches!(got.get(&q.claim_id), Some(Outcome::Denied | Outcome::PartiallyPaid)), "{}", q.claim_id);
         assert_eq!(q.correlation_id, format!("corr-{}", q.claim_id), "the claim's chain goes on");
     }
-    let queue = rcm_denials::store::list_open(&den, TENANT, 100).await.unwrap();
-    assert!(queue.windows(2).all(|w| w[0].priority >= w[1].priority), "highest priority first");
-    let report = rcm_denials::store::report(&den, TENANT, None).await.unwrap();
-    assert_eq!(report.adjudicated_claims as usize, paid + partial + denied);
-    assert_eq!(report.denied_claims as usize, denied);
+    let queue = rcm_denials::store::list_items(&den, TENANT, &Default::default()).await.unwrap();
+    assert_eq!(queue.len(), partial + denied, "one open work item per denied or partially paid claim");
+    let input = rcm_denials::store::report_input(&den, TENANT, None).await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let report = rcm_denials::reports::build(&input, Default::default(), today);
+    assert_eq!(report.denial_rate.denominator as usize, paid + partial + denied);
+    assert_eq!(report.denial_rate.numerator as usize, denied);
 
     shutdown.cancel();
     for t in tasks {
