@@ -733,10 +733,13 @@ pub fn detail(payload: &Payload) -> String {
                 e.payer_claim_control_number, e.actor, e.work_item_id
             )
         }
-        Payload::ClaimClosed(e) => format!(
-            "closed ({}) by {} on work item {}; written off {} cents",
-            e.resolution, e.actor, e.work_item_id, e.written_off_cents
-        ),
+        Payload::ClaimClosed(e) => {
+            let reason = if e.reason_code.is_empty() { String::new() } else { format!(", reason {}", e.reason_code) };
+            format!(
+                "closed ({}{reason}) by {} on work item {}; written off {} cents",
+                e.resolution, e.actor, e.work_item_id, e.written_off_cents
+            )
+        }
     }
 }
 
