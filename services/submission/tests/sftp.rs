@@ -4,11 +4,13 @@
 //! with backoff until it goes through, once.
 
 // Shared with the transport crate's tests; not every helper is used here.
+mod common;
 #[allow(dead_code)]
 #[path = "../../transport/tests/sftp/sshd.rs"]
 mod sshd;
 
 use chrono::NaiveDate;
+use common::claim;
 use rcm_proto::common as pb;
 use rcm_proto::events::{ClaimScrubbed, Envelope, envelope::Payload};
 use rcm_proto::submission::submission_service_server::SubmissionService;
@@ -28,56 +30,6 @@ const TENANT: &str = "sierra";
 fn user() -> String {
     let out = std::process::Command::new("id").arg("-un").output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn claim(n: u32) -> pb::Claim {
-    let address = |line1: &str| pb::Address {
-        line1: line1.into(),
-        city: "Springfield".into(),
-        state: "IL".into(),
-        postal_code: "627011234".into(),
-        ..Default::default()
-    };
-    pb::Claim {
-        claim_id: format!("claim-{n}"),
-        encounter_id: format!("enc-{n}"),
-        patient: Some(pb::Patient {
-            patient_id: format!("p-{n}"),
-            name: Some(pb::PersonName { last: "Tester".into(), first: format!("Pat{n}"), ..Default::default() }),
-            birth_date: "1970-05-01".into(),
-            gender: "F".into(),
-            address: Some(address("2 Elm St")),
-        }),
-        coverage: Some(pb::Coverage {
-            payer_id: "PAYS".into(),
-            payer_name: "Plan S".into(),
-            member_id: format!("MEM{n:06}"),
-            relationship: "18".into(),
-            claim_filing: "CI".into(),
-            ..Default::default()
-        }),
-        billing_provider: Some(pb::Provider {
-            npi: "1234567893".into(),
-            organization_name: "Good Clinic".into(),
-            tax_id: "123456789".into(),
-            address: Some(address("1 Main St")),
-            ..Default::default()
-        }),
-        place_of_service: "11".into(),
-        service_date: "2026-01-10".into(),
-        diagnosis_codes: vec!["E11.9".into()],
-        lines: vec![pb::ServiceLine {
-            line_id: format!("{n}-1"),
-            procedure_code: "99214".into(),
-            units: "1".into(),
-            charge_cents: 15000,
-            diagnosis_pointers: vec![1],
-            ..Default::default()
-        }],
-        total_charge_cents: 15000,
-        patient_control_number: format!("PCN-{}", uuid::Uuid::now_v7().simple()),
-        ..Default::default()
-    }
 }
 
 fn scrubbed(platform: &Platform, claim: pb::Claim) -> Envelope {
@@ -161,7 +113,7 @@ async fn an_sftp_partner_gets_our_837s_once_and_its_acknowledgements_come_back()
 
     // When two scrubbed claims arrive
     for n in 1..=2 {
-        testing::publish(&platform.bus, &scrubbed(&platform, claim(n)), None).await;
+        testing::publish(&platform.bus, &scrubbed(&platform, claim(n, "PAYS", "1234567893")), None).await;
     }
     // Then one 837 lands on the SFTP server, addressed as the partner says, and each claim is sent
     let remote_out = sshd.path("outbound");
@@ -206,7 +158,7 @@ async fn an_sftp_partner_gets_our_837s_once_and_its_acknowledgements_come_back()
 
     // When the server goes down and another claim comes
     sshd.kill();
-    testing::publish(&platform.bus, &scrubbed(&platform, claim(3)), None).await;
+    testing::publish(&platform.bus, &scrubbed(&platform, claim(3, "PAYS", "1234567893")), None).await;
     // Then the batch waits, pending, with its failed attempts and the error
     let pending = || async {
         grpc.list_batches(tonic::Request::new(ListBatchesRequest {
