@@ -295,6 +295,9 @@ impl Batcher {
                     lines: r.claim.lines.clone(),
                     version: r.claim.version.max(1),
                     frequency_code: r.x12.frequency.to_string(),
+                    next_payer_id: decide::next_payer(&r.claim).map(|c| c.payer_id.clone()).unwrap_or_default(),
+                    next_payer_name: decide::next_payer(&r.claim).map(|c| c.payer_name.clone()).unwrap_or_default(),
+                    payer_responsibility: decide::payer_responsibility(&r.claim).to_string(),
                 });
                 let origin = Origin {
                     tenant: tenant.to_string(),

@@ -59,6 +59,17 @@ impl Harness {
 
     /// Publishes a claim's ClaimSubmitted as submission would; returns it.
     pub async fn submit(&self, claim: &str, pcn: &str, lines: &[(&str, &str, i64)]) -> Envelope {
+        self.submit_with(claim, pcn, lines, |_| {}).await
+    }
+
+    /// [`Harness::submit`], the event changed by `f` first (a next payer, another version, ...).
+    pub async fn submit_with(
+        &self,
+        claim: &str,
+        pcn: &str,
+        lines: &[(&str, &str, i64)],
+        f: impl FnOnce(&mut ClaimSubmitted),
+    ) -> Envelope {
         let origin = Origin {
             tenant: TENANT.into(),
             claim_id: claim.into(),
@@ -76,7 +87,7 @@ impl Harness {
                 ..ServiceLine::default()
             })
             .collect();
-        let payload = Payload::ClaimSubmitted(ClaimSubmitted {
+        let mut submitted = ClaimSubmitted {
             patient_control_number: pcn.into(),
             payer_id: "ACME01".into(),
             total_charge_cents: lines.iter().map(|l| l.charge_cents).sum(),
@@ -87,7 +98,11 @@ impl Harness {
             lines,
             version: 1,
             frequency_code: "1".into(),
-        });
+            payer_responsibility: "P".into(),
+            ..ClaimSubmitted::default()
+        };
+        f(&mut submitted);
+        let payload = Payload::ClaimSubmitted(submitted);
         let env = envelope::new_envelope(&self.platform.det, "submission", &origin, payload);
         let out = envelope::encode(self.platform.bus.subjects(), &env, None).unwrap();
         self.platform.bus.publish(out.subject, &out.headers, out.payload).await.unwrap().await.unwrap();
