@@ -14,16 +14,13 @@ use crate::store::Source;
 use crate::take::{self, FileResult};
 use rcm_runtime::ServiceHost;
 use rcm_submission::config::{SubmissionConfig, TradingPartner};
-use rcm_transport::{Transport, TransportConfig};
+use rcm_transport::Transport;
 use sqlx::PgPool;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
-
-type Transports = Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>;
 
 #[derive(Clone)]
 pub struct Poller {
@@ -31,7 +28,7 @@ pub struct Poller {
     interval: Duration,
     data_dir: PathBuf,
     default_partner: TradingPartner,
-    transports: Arc<Transports>,
+    transports: Arc<rcm_submission::batcher::TransportCache>,
     /// The submission service's database, where the tenants' trading partners are kept (read only,
     /// through the submission crate's own query).
     partners_db: Arc<OnceCell<PgPool>>,

@@ -271,6 +271,7 @@ pub async fn reversibles(
     tenant: &str,
     claim_id: &str,
 ) -> sqlx::Result<Vec<(Reversible, i32)>> {
+    #[allow(clippy::type_complexity)]
     let rows: Vec<(i64, String, i64, i64, i64, i64, bool, i32)> = sqlx::query_as(
         "SELECT id, payer_claim_control_number, charge_cents, paid_cents, adjusted_cents, patient_responsibility_cents,
                 reversed_by_posting_id IS NOT NULL, submission

@@ -174,7 +174,7 @@ async fn splits_add_up_reversals_restore_duplicates_post_nothing_and_balances_ho
     let reversed = h.events(EventType::ClaimReversed).await;
     assert_eq!(reversed.len(), 1);
     let Some(Payload::ClaimReversed(rv)) = &reversed[0].payload else { panic!("not a ClaimReversed") };
-    let t = rv.totals.clone().unwrap();
+    let t = rv.totals.unwrap();
     assert_eq!((t.billed_cents, t.paid_cents, t.adjusted_cents, t.balance_cents), (15_000, 0, 0, 15_000));
     assert_eq!(
         (rv.reversed_payer_claim_control_number.as_str(), rv.reversed_payment_trace.as_str()),

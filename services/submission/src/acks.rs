@@ -19,14 +19,13 @@ use rcm_proto::events::envelope::Payload;
 use rcm_proto::events::{ClaimAccepted, ClaimRejectedByPayer};
 use rcm_runtime::ServiceHost;
 use rcm_runtime::envelope::Origin;
-use rcm_transport::{Transport, TransportConfig};
+use rcm_transport::Transport;
 use rcm_x12::x999::AckStatus;
 use rcm_x12::{x277ca, x999};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -36,7 +35,7 @@ pub struct AckPoller {
     interval: Duration,
     data_dir: PathBuf,
     default_partner: TradingPartner,
-    transports: Arc<Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>>,
+    transports: Arc<batcher::TransportCache>,
 }
 
 /// What one file did.
@@ -142,7 +141,7 @@ impl AckPoller {
             return Ok(FileOutcome::default());
         }
         let outcome = match kind {
-            AckKind::Ack999 => match x999::parse_999(&bytes) {
+            AckKind::Ack999 => match x999::parse_999(bytes) {
                 Ok(doc) => {
                     for finding in &doc.findings {
                         tracing::warn!(service = crate::NAME, %tenant, file = name, %finding, "999 finding");
@@ -151,7 +150,7 @@ impl AckPoller {
                 }
                 Err(e) => return self.failed(tx, &f, transport, &e.to_string()).await,
             },
-            AckKind::Ack277ca => match x277ca::parse_277ca(&bytes) {
+            AckKind::Ack277ca => match x277ca::parse_277ca(bytes) {
                 Ok(doc) => {
                     for finding in &doc.findings {
                         tracing::warn!(service = crate::NAME, %tenant, file = name, %finding, "277CA finding");

@@ -43,7 +43,7 @@ pub struct Batcher {
     interval: Duration,
     data_dir: PathBuf,
     /// Transports built from their settings, by (tenant, partner id); rebuilt when settings change.
-    transports: Arc<Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>>,
+    transports: Arc<TransportCache>,
 }
 
 /// The wait before delivery attempt `attempts + 1`: 1 s, 2 s, 4 s, ... at most 5 minutes.
@@ -388,9 +388,13 @@ pub async fn partners(pool: &sqlx::PgPool, tenant: &str, default: &TradingPartne
     Ok(own)
 }
 
+/// Built transports by (tenant, partner id), with the settings each was built from; shared with the
+/// acknowledgement poller and the remittance service's 835 poller.
+pub type TransportCache = Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>;
+
 /// The transport of a tenant's partner, built once per (tenant, partner, settings).
 pub fn transport_for(
-    cache: &Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>,
+    cache: &TransportCache,
     data_dir: &std::path::Path,
     tenant: &str,
     partner: &TradingPartner,
