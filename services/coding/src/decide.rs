@@ -634,6 +634,8 @@ pub fn code_encounter(claim_id: &str, e: &Encounter, books: &Books, suggestions:
         payer_claim_control_number: e.payer_claim_control_number.clone(),
         patient_control_number: patient_control_number(claim_id),
         version: e.claim_version.max(1),
+        other_coverages: e.other_coverages.clone(),
+        prior_adjudications: Vec::new(),
     };
     Outcome::Coded(Box::new(ClaimCoded { claim: Some(claim), findings: warnings }))
 }

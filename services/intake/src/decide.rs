@@ -215,6 +215,8 @@ pub use rcm_codesets::npi::{NpiProblem, npi_problem};
 ///   clearinghouse.
 /// - `rejected_by_clearinghouse` (999) or `rejected_by_payer` (277CA); `accepted` (277CA).
 /// - `denied`, `partially_paid`, `paid` (835); `in_denial_queue` (a work item), `in_appeal`.
+/// - `reversed`: the payer took back its payment (835 CLP02 22); the corrected payment that
+///   usually follows moves it on to `paid`, `partially_paid` or `denied`.
 /// - `corrected`: a corrected (frequency 7) or void (8) version was asked for; it opens the next
 ///   version. `voided`: the payer accepted a void. `closed`: nothing more to do (written off,
 ///   billed to the patient, resolved); it takes no further state.
@@ -236,12 +238,13 @@ pub enum ClaimState {
     InDenialQueue,
     InAppeal,
     Paid,
+    Reversed,
     Voided,
     Closed,
 }
 
 impl ClaimState {
-    pub const ALL: [ClaimState; 18] = [
+    pub const ALL: [ClaimState; 19] = [
         ClaimState::Corrected,
         ClaimState::Created,
         ClaimState::NeedsCoding,
@@ -258,6 +261,7 @@ impl ClaimState {
         ClaimState::InDenialQueue,
         ClaimState::InAppeal,
         ClaimState::Paid,
+        ClaimState::Reversed,
         ClaimState::Voided,
         ClaimState::Closed,
     ];
@@ -280,6 +284,7 @@ impl ClaimState {
             ClaimState::InDenialQueue => "in_denial_queue",
             ClaimState::InAppeal => "in_appeal",
             ClaimState::Paid => "paid",
+            ClaimState::Reversed => "reversed",
             ClaimState::Voided => "voided",
             ClaimState::Closed => "closed",
         }
@@ -328,6 +333,9 @@ impl ClaimState {
             Payload::CorrectionRequested(_) => ClaimState::Corrected,
             Payload::AppealFiled(_) => ClaimState::InAppeal,
             Payload::ClaimClosed(_) => ClaimState::Closed,
+            Payload::ClaimReversed(_) => ClaimState::Reversed,
+            // The secondary claim's first event: born ready to bill, as a scrubbed claim is.
+            Payload::SecondaryClaimRequested(_) => ClaimState::Scrubbed,
         }
     }
 
@@ -372,11 +380,12 @@ pub fn allowed(from: ClaimState, to: ClaimState) -> bool {
         Batched => &[Scrubbed],
         Sent => &[Batched],
         RejectedByClearinghouse | RejectedByPayer | Accepted | Voided => &[Batched, Sent],
-        Denied => &[Batched, Sent, Accepted, InAppeal, Denied],
-        PartiallyPaid => &[Batched, Sent, Accepted, InAppeal, PartiallyPaid, Denied],
+        Denied => &[Batched, Sent, Accepted, InAppeal, Denied, Reversed],
+        PartiallyPaid => &[Batched, Sent, Accepted, InAppeal, PartiallyPaid, Denied, Reversed],
         InDenialQueue => &[Denied, PartiallyPaid, RejectedByClearinghouse, RejectedByPayer],
         InAppeal => &[InDenialQueue, Denied, PartiallyPaid],
-        Paid => &[Batched, Sent, Accepted, PartiallyPaid, Denied, InDenialQueue, InAppeal],
+        Paid => &[Batched, Sent, Accepted, PartiallyPaid, Denied, InDenialQueue, InAppeal, Reversed],
+        Reversed => &[Paid, PartiallyPaid, Denied, InDenialQueue],
         Closed => &[
             NeedsCoding,
             Rejected,
@@ -387,6 +396,7 @@ pub fn allowed(from: ClaimState, to: ClaimState) -> bool {
             InDenialQueue,
             InAppeal,
             Paid,
+            Reversed,
             Voided,
         ],
     };
@@ -534,6 +544,7 @@ fn event_payer(payload: &Payload) -> Option<&str> {
         Payload::ClaimCoded(e) => e.claim.as_ref()?.coverage.as_ref()?.payer_id.as_str(),
         Payload::ClaimScrubbed(e) => e.claim.as_ref()?.coverage.as_ref()?.payer_id.as_str(),
         Payload::ClaimSubmitted(e) => e.payer_id.as_str(),
+        Payload::SecondaryClaimRequested(e) => e.payer_id.as_str(),
         _ => return None,
     };
     Some(p.trim()).filter(|p| !p.is_empty())
@@ -615,6 +626,13 @@ pub fn apply(current: Option<&ClaimRecord>, payload: &Payload) -> Applied {
                 set_remittance(&mut record.money, r);
             }
         }
+        Payload::ClaimReversed(e) => {
+            if let Some(t) = &e.totals {
+                record.money.paid_cents = t.paid_cents;
+                record.money.adjusted_cents = t.adjusted_cents;
+                record.money.patient_responsibility_cents = t.patient_responsibility_cents;
+            }
+        }
         _ => {}
     }
     Applied { record, transition, from, event_state, event_version }
@@ -630,6 +648,8 @@ pub fn status_detail(record: &ClaimRecord, detail: &str) -> String {
     }
 }
 
+/// The claim's money after a remittance (which says what all the 835s standing for the claim say
+/// together: the parts of a split payment added up).
 fn set_remittance(money: &mut Money, r: &Remittance) {
     money.paid_cents = r.paid_cents;
     money.adjusted_cents = r.adjustments.iter().map(|a| a.amount_cents).sum();
@@ -713,6 +733,30 @@ pub fn detail(payload: &Payload) -> String {
                 r.era_file
             )
         }
+        Payload::ClaimReversed(e) => {
+            let r = e.remittance.clone().unwrap_or_default();
+            format!(
+                "payment of payer claim {} (trace {}) reversed: paid {} cents, adjustments {} cents in {}",
+                e.reversed_payer_claim_control_number,
+                e.reversed_payment_trace,
+                r.paid_cents,
+                r.adjustments.iter().map(|a| a.amount_cents).sum::<i64>(),
+                r.era_file
+            )
+        }
+        Payload::SecondaryClaimRequested(e) => {
+            let p = e.primary.clone().unwrap_or_default();
+            format!(
+                "secondary claim of {} to payer {}{}; primary {} (payer claim {}) paid {} cents, patient {} cents",
+                e.primary_claim_id,
+                e.payer_id,
+                if e.crossed_over { " (crossed over)" } else { "" },
+                p.payer_id,
+                p.payer_claim_control_number,
+                p.paid_cents,
+                p.patient_responsibility_cents
+            )
+        }
         Payload::DenialQueued(e) => format!("work item {} ({}, priority {})", e.work_item_id, e.category, e.priority),
         // The note stays out: it is free text.
         Payload::CorrectionRequested(e) => format!(
@@ -747,6 +791,7 @@ pub fn detail(payload: &Payload) -> String {
 mod tests {
     use super::*;
     use rcm_proto::common::{Address, Coverage, Patient, ServiceLine, SourceCode};
+    use rcm_proto::events::ClaimReversed;
     use rcm_proto::events::{
         Adjustment, ClaimAccepted, ClaimCoded, ClaimSubmitted, CorrectionRequested, DenialQueued, EncounterReceived,
     };
@@ -1003,7 +1048,10 @@ mod tests {
                 (Rejected, Coded),
                 (Scrubbed, Rejected),
                 (InAppeal, Denied),
-                (InAppeal, PartiallyPaid)
+                (InAppeal, PartiallyPaid),
+                (Reversed, Denied),
+                (Reversed, PartiallyPaid),
+                (Reversed, Paid),
             ]
         );
     }
@@ -1422,5 +1470,99 @@ mod tests {
             e,
         ]);
         assert_eq!(record.payer_id, "BCBS01");
+    }
+
+    fn totals(paid: i64, adjusted: i64, pr: i64, billed: i64) -> Option<rcm_proto::events::ClaimTotals> {
+        Some(rcm_proto::events::ClaimTotals {
+            billed_cents: billed,
+            paid_cents: paid,
+            adjusted_cents: adjusted,
+            patient_responsibility_cents: pr,
+            balance_cents: billed - paid - adjusted,
+        })
+    }
+
+    #[test]
+    fn a_reversal_takes_the_payment_back_and_the_corrected_payment_moves_the_claim_on() {
+        // Given a claim paid 80.00 of 130.00 (adjusted 50.00, patient 20.00)
+        let (_, paid_claim) = run(&[
+            Payload::EncounterReceived(Default::default()),
+            coded(13000),
+            Payload::ClaimScrubbed(Default::default()),
+            Payload::ClaimSubmitted(ClaimSubmitted { total_charge_cents: 13000, ..Default::default() }),
+            Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(8000, 2000, &[5000])) }),
+        ]);
+        assert_eq!(paid_claim.state, ClaimState::Paid);
+        // When the payer reverses that payment
+        let reversed = apply(
+            Some(&paid_claim),
+            &Payload::ClaimReversed(ClaimReversed {
+                remittance: Some(paid(-8000, -2000, &[-5000])),
+                totals: totals(0, 0, 0, 13000),
+                ..Default::default()
+            }),
+        );
+        // Then the claim is reversed with the balance it had before the payment
+        assert_eq!((reversed.transition, reversed.record.state), (Transition::Moved, ClaimState::Reversed));
+        assert_eq!(
+            reversed.record.money,
+            Money { billed_cents: 13000, paid_cents: 0, adjusted_cents: 0, patient_responsibility_cents: 0 }
+        );
+        // When the corrected payment follows
+        let again = apply(
+            Some(&reversed.record),
+            &Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(7000, 2000, &[6000])) }),
+        );
+        // Then it is paid anew with the corrected amounts
+        assert_eq!((again.transition, again.record.state), (Transition::Moved, ClaimState::Paid));
+        assert_eq!(again.record.money.paid_cents, 7000);
+        assert!(!ClaimState::Reversed.is_final(), "a corrected payment usually follows a reversal");
+    }
+
+    #[test]
+    fn a_reversal_comes_only_after_an_835_and_leads_only_to_one() {
+        use ClaimState::*;
+        let into: Vec<ClaimState> = ClaimState::ALL.into_iter().filter(|s| allowed(*s, Reversed)).collect();
+        assert_eq!(into, vec![Denied, PartiallyPaid, InDenialQueue, Paid]);
+        let out: Vec<ClaimState> = ClaimState::ALL.into_iter().filter(|s| allowed(Reversed, *s)).collect();
+        assert_eq!(out, vec![Denied, PartiallyPaid, Paid, Closed]);
+        // Given a claim only sent, a reversal is early (it needs a payment first); a closed claim refuses it
+        let (_, sent) = run(&[
+            Payload::EncounterReceived(Default::default()),
+            coded(100),
+            Payload::ClaimScrubbed(Default::default()),
+            Payload::ClaimSubmitted(Default::default()),
+            Payload::ClaimSent(Default::default()),
+        ]);
+        let r = Payload::ClaimReversed(Default::default());
+        assert_eq!(apply(Some(&sent), &r).transition, Transition::Early);
+        let closed = ClaimRecord::new(Closed);
+        assert_eq!(apply(Some(&closed), &r).transition, Transition::Refused);
+        assert_eq!(ClaimState::from_name("reversed"), Some(Reversed));
+    }
+
+    #[test]
+    fn split_payments_add_up_in_the_remittance_of_the_whole() {
+        // Given a claim paid in two 835s: 50.00, then 30.00 more (the event says the whole: 80.00)
+        let first = apply(None, &Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(5000, 0, &[1000])) }));
+        let second =
+            apply(Some(&first.record), &Payload::ClaimPaid(ClaimPaid { remittance: Some(paid(8000, 0, &[1000, 0])) }));
+        // Then the second is a repeat of paid that brings the claim's money to the whole
+        assert_eq!(second.transition, Transition::Repeated);
+        assert_eq!((second.record.money.paid_cents, second.record.money.adjusted_cents), (8000, 1000));
+    }
+
+    #[test]
+    fn a_secondary_claim_is_born_ready_to_bill() {
+        let e = Payload::SecondaryClaimRequested(rcm_proto::events::SecondaryClaimRequested {
+            primary_claim_id: "c1".into(),
+            payer_id: "SEC01".into(),
+            ..Default::default()
+        });
+        let a = apply(None, &e);
+        assert_eq!((a.record.state, a.record.payer_id.as_str()), (ClaimState::Scrubbed, "SEC01"));
+        let b = apply(Some(&a.record), &Payload::ClaimSubmitted(Default::default()));
+        assert_eq!((b.transition, b.record.state), (Transition::Moved, ClaimState::Batched));
+        assert!(detail(&e).contains("secondary claim of c1 to payer SEC01"));
     }
 }

@@ -279,6 +279,8 @@ pub fn claim_from_json(text: &str) -> anyhow::Result<Claim> {
         patient_control_number: c.patient_control_number,
         // A claim checked from a file is judged as sent once (versions start at 1).
         version: 1,
+        other_coverages: Vec::new(),
+        prior_adjudications: Vec::new(),
     })
 }
 

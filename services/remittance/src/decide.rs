@@ -46,6 +46,10 @@ pub struct LineRemit {
     pub control_number: Option<String>,
     /// SVC01-2.
     pub procedure_code: String,
+    /// SVC01-3..6.
+    pub modifiers: Vec<String>,
+    /// DTM*472 (or 150), YYYY-MM-DD; empty when not sent.
+    pub service_date: String,
     pub charge_cents: i64,
     pub paid_cents: i64,
     pub adjustments: Vec<Adj>,
@@ -139,15 +143,65 @@ pub fn adjudicate(c: &ClaimRemit) -> Outcome {
 }
 
 /// A line as we billed it (from `ClaimSubmitted`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BilledLine {
     pub line_id: String,
     pub procedure_code: String,
+    pub modifiers: Vec<String>,
+    /// YYYY-MM-DD.
+    pub service_date: String,
+    pub charge_cents: i64,
 }
 
-/// Which billed line each service line answers: the one whose id the payer echoed in REF*6R, or else
-/// the first billed line not yet matched with the same procedure code. `None` when neither finds one.
-pub fn match_lines(billed: &[BilledLine], lines: &[LineRemit]) -> Vec<Option<String>> {
+/// How a service line found its billed line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedBy {
+    /// REF*6R named the billed line's id.
+    ControlNumber,
+    /// The same procedure code, and the best of modifiers, date and charge.
+    Procedure,
+}
+
+impl MatchedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedBy::ControlNumber => "control_number",
+            MatchedBy::Procedure => "procedure",
+        }
+    }
+}
+
+/// A service line's billed line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineMatch {
+    pub line_id: String,
+    pub by: MatchedBy,
+}
+
+/// How well a billed line fits a service line without REF*6R: `None` for another procedure code,
+/// else one point each for the same modifiers, the same date and the same charge.
+fn fit(b: &BilledLine, l: &LineRemit) -> Option<u8> {
+    if l.procedure_code.is_empty() || b.procedure_code != l.procedure_code {
+        return None;
+    }
+    let mut score = 0;
+    if b.modifiers == l.modifiers {
+        score += 1;
+    }
+    if !l.service_date.is_empty() && b.service_date == l.service_date {
+        score += 1;
+    }
+    if b.charge_cents == l.charge_cents {
+        score += 1;
+    }
+    Some(score)
+}
+
+/// Which billed line each service line answers: the one whose id the payer echoed in REF*6R, or
+/// else, among the billed lines not yet matched with the same procedure code, the one that also
+/// has the same modifiers, date and charge (most of them; the first billed on a tie). `None` when
+/// neither finds one. A billed line answers one service line of the CLP at most.
+pub fn match_lines(billed: &[BilledLine], lines: &[LineRemit]) -> Vec<Option<LineMatch>> {
     let mut used = vec![false; billed.len()];
     let mut out = vec![None; lines.len()];
     // Control numbers first, so a line matched by code cannot take a line another one names.
@@ -156,19 +210,55 @@ pub fn match_lines(billed: &[BilledLine], lines: &[LineRemit]) -> Vec<Option<Str
             && let Some(j) = billed.iter().enumerate().position(|(j, b)| !used[j] && b.line_id == cn)
         {
             used[j] = true;
-            out[i] = Some(billed[j].line_id.clone());
+            out[i] = Some(LineMatch { line_id: billed[j].line_id.clone(), by: MatchedBy::ControlNumber });
         }
     }
+    // Then the best fits first, so a weak fit cannot take the line a better one needs.
+    let mut fits: Vec<(u8, usize, usize)> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        if out[i].is_some() || l.procedure_code.is_empty() {
+        if out[i].is_some() {
             continue;
         }
-        if let Some(j) = billed.iter().enumerate().position(|(j, b)| !used[j] && b.procedure_code == l.procedure_code) {
+        for (j, b) in billed.iter().enumerate() {
+            if let Some(score) = fit(b, l) {
+                fits.push((score, i, j));
+            }
+        }
+    }
+    fits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    for (_, i, j) in fits {
+        if out[i].is_none() && !used[j] {
             used[j] = true;
-            out[i] = Some(billed[j].line_id.clone());
+            out[i] = Some(LineMatch { line_id: billed[j].line_id.clone(), by: MatchedBy::Procedure });
         }
     }
     out
+}
+
+/// The billed lines a service line that matched nothing could be, best first: those with its
+/// procedure code, then those with its charge or date, then the rest not matched to another line.
+pub fn line_candidates<'a>(
+    billed: &'a [BilledLine],
+    line: &LineRemit,
+    taken: &[String],
+) -> Vec<(&'a BilledLine, &'static str)> {
+    let mut out: Vec<(u8, &BilledLine, &'static str)> = billed
+        .iter()
+        .filter(|b| !taken.contains(&b.line_id))
+        .map(|b| {
+            if b.procedure_code == line.procedure_code {
+                (0, b, "same procedure")
+            } else if b.charge_cents == line.charge_cents {
+                (1, b, "same charge")
+            } else if !line.service_date.is_empty() && b.service_date == line.service_date {
+                (2, b, "same date")
+            } else {
+                (3, b, "not matched to another line")
+            }
+        })
+        .collect();
+    out.sort_by_key(|x| x.0);
+    out.into_iter().map(|(_, b, why)| (b, why)).collect()
 }
 
 /// The claim's remark codes: claim-level first, then each line's, each code once.
@@ -208,6 +298,233 @@ pub fn expects_remittance(frequency_code: &str) -> bool {
     frequency_code.trim() != "8"
 }
 
+/// A claim's posted money over the postings to its current submission.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub billed_cents: i64,
+    pub paid_cents: i64,
+    /// Every CAS amount, claim and line level, patient responsibility included.
+    pub adjusted_cents: i64,
+    pub patient_responsibility_cents: i64,
+}
+
+impl Totals {
+    /// Nothing posted yet.
+    pub fn billed(billed_cents: i64) -> Totals {
+        Totals { billed_cents, ..Totals::default() }
+    }
+
+    /// charges less payments less adjustments.
+    pub fn balance_cents(&self) -> i64 {
+        self.billed_cents - self.paid_cents - self.adjusted_cents
+    }
+
+    /// After one more posting (a reversal posts negative amounts).
+    pub fn plus(self, p: &PostedAmounts) -> Totals {
+        Totals {
+            billed_cents: self.billed_cents,
+            paid_cents: self.paid_cents + p.paid_cents,
+            adjusted_cents: self.adjusted_cents + p.adjusted_cents,
+            patient_responsibility_cents: self.patient_responsibility_cents + p.patient_responsibility_cents,
+        }
+    }
+
+    pub fn message(&self) -> rcm_proto::events::ClaimTotals {
+        rcm_proto::events::ClaimTotals {
+            billed_cents: self.billed_cents,
+            paid_cents: self.paid_cents,
+            adjusted_cents: self.adjusted_cents,
+            patient_responsibility_cents: self.patient_responsibility_cents,
+            balance_cents: self.balance_cents(),
+        }
+    }
+}
+
+/// What one posting adds to a claim's totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PostedAmounts {
+    pub paid_cents: i64,
+    pub adjusted_cents: i64,
+    pub patient_responsibility_cents: i64,
+}
+
+impl PostedAmounts {
+    /// A CLP's amounts: CLP04, the sum of every CAS, and the patient's share.
+    pub fn of(c: &ClaimRemit) -> PostedAmounts {
+        PostedAmounts {
+            paid_cents: c.paid_cents,
+            adjusted_cents: c.all_adjustments().map(|a| a.amount_cents).sum(),
+            patient_responsibility_cents: patient_responsibility(c),
+        }
+    }
+
+    /// The exact undoing of these amounts.
+    pub fn negated(self) -> PostedAmounts {
+        PostedAmounts {
+            paid_cents: -self.paid_cents,
+            adjusted_cents: -self.adjusted_cents,
+            patient_responsibility_cents: -self.patient_responsibility_cents,
+        }
+    }
+}
+
+/// The claim as all its standing 835 claims say together (the parts of a split payment, a
+/// corrected payment after a reversal): amounts and adjustments added, lines put together, CLP02
+/// denied only when every part is denied, else the latest part's. The outcome of a claim paid in
+/// parts is that of the whole so far.
+pub fn accumulate(parts: &[ClaimRemit]) -> Option<ClaimRemit> {
+    let last = parts.last()?;
+    let mut out = ClaimRemit {
+        patient_control_number: last.patient_control_number.clone(),
+        status: if parts.iter().all(|p| p.status == STATUS_DENIED) {
+            STATUS_DENIED.to_string()
+        } else {
+            parts.iter().rev().find(|p| p.status != STATUS_DENIED).map(|p| p.status.clone()).unwrap_or_default()
+        },
+        payer_claim_control_number: last.payer_claim_control_number.clone(),
+        patient_responsibility_cents: Some(parts.iter().map(patient_responsibility).sum()),
+        ..ClaimRemit::default()
+    };
+    for p in parts {
+        out.charge_cents += p.charge_cents;
+        out.paid_cents += p.paid_cents;
+        out.adjustments.extend(p.adjustments.iter().cloned());
+        out.remark_codes.extend(p.remark_codes.iter().cloned());
+        out.lines.extend(p.lines.iter().cloned());
+    }
+    Some(out)
+}
+
+/// A posting a reversal may undo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reversible {
+    pub posting_id: i64,
+    pub payer_claim_control_number: String,
+    pub charge_cents: i64,
+    pub amounts: PostedAmounts,
+    /// Already undone by another reversal.
+    pub reversed: bool,
+}
+
+/// Why a reversal cannot be posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReversalProblem {
+    /// No standing posting of the claim.
+    NothingToReverse,
+    /// Postings stand, but none has the reversal's amounts negated.
+    AmountsDiffer,
+}
+
+impl ReversalProblem {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ReversalProblem::NothingToReverse => "reversal of a payment that was never posted (or is already reversed)",
+            ReversalProblem::AmountsDiffer => {
+                "reversal whose amounts are not those of any posting of the claim negated (CLP03, CLP04 and CAS)"
+            }
+        }
+    }
+}
+
+/// The posting a reversal (CLP02 22) undoes: a standing posting of the claim whose charge, payment,
+/// adjustments and patient share are the reversal's negated, the same payer claim control number
+/// (CLP07) preferred, the latest first. A reversal must undo a posting exactly, so one that fits
+/// none is not posted (it goes to the unmatched queue).
+pub fn reversal_target(reversal: &ClaimRemit, postings: &[Reversible]) -> Result<i64, ReversalProblem> {
+    let standing: Vec<&Reversible> = postings.iter().filter(|p| !p.reversed).collect();
+    if standing.is_empty() {
+        return Err(ReversalProblem::NothingToReverse);
+    }
+    let undo = PostedAmounts::of(reversal).negated();
+    let fits = |p: &&&Reversible| p.charge_cents == -reversal.charge_cents && p.amounts == undo;
+    let same_icn = standing
+        .iter()
+        .rev()
+        .filter(|p| p.payer_claim_control_number == reversal.payer_claim_control_number)
+        .find(fits);
+    same_icn.or_else(|| standing.iter().rev().find(fits)).map(|p| p.posting_id).ok_or(ReversalProblem::AmountsDiffer)
+}
+
+/// What to do with one payment (835 transaction set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentDecision {
+    Post,
+    /// It does not balance: held, with the balancing findings as the reason.
+    Hold(String),
+    /// The payer's trace (TRN03, TRN02) was posted before.
+    Duplicate {
+        posted_payment_id: i64,
+    },
+}
+
+/// Balanced and new: posted; unbalanced: held (even when taken before, so an operator sees it);
+/// otherwise a payment taken before is a duplicate.
+pub fn judge_payment(imbalances: &[String], posted_before: Option<i64>) -> PaymentDecision {
+    if !imbalances.is_empty() {
+        return PaymentDecision::Hold(imbalances.join("; "));
+    }
+    match posted_before {
+        Some(id) => PaymentDecision::Duplicate { posted_payment_id: id },
+        None => PaymentDecision::Post,
+    }
+}
+
+/// The ledger category of a PLB reason code (PLB03-1).
+pub fn plb_category(reason: &str) -> &'static str {
+    match reason {
+        "L6" => "interest",
+        "FB" => "forward_balance",
+        "WO" | "72" | "J1" | "CS" | "IR" | "FC" | "GO" | "B2" | "B3" | "50" | "51" | "90" => "recoupment",
+        _ => "other",
+    }
+}
+
+/// CLP02 statuses that say the payer forwarded the claim to the next payer (crossover).
+pub const FORWARDED: [&str; 3] = ["19", "20", "21"];
+
+/// The payer billed next, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextPayer {
+    pub payer_id: String,
+    pub payer_name: String,
+    pub crossed_over: bool,
+}
+
+/// Who is billed after the payer of this remit: the crossover carrier (NM1*TT) when CLP02 says the
+/// claim was forwarded (19, 20, 21), else the claim's next coverage (`next_payer_id`), but only once
+/// the primary has adjudicated the claim (not for a denial, a reversal, or a claim already billed to
+/// a secondary payer).
+pub fn next_payer(
+    c: &ClaimRemit,
+    outcome: Outcome,
+    crossover: Option<(&str, &str)>,
+    next_payer_id: &str,
+    next_payer_name: &str,
+    payer_responsibility: &str,
+) -> Option<NextPayer> {
+    if matches!(outcome, Outcome::Denied | Outcome::Reversal) || payer_responsibility.trim() != "P" {
+        return None;
+    }
+    if FORWARDED.contains(&c.status.as_str())
+        && let Some((id, name)) = crossover.filter(|(id, _)| !id.trim().is_empty())
+    {
+        return Some(NextPayer { payer_id: id.trim().into(), payer_name: name.trim().into(), crossed_over: true });
+    }
+    if !next_payer_id.trim().is_empty() {
+        return Some(NextPayer {
+            payer_id: next_payer_id.trim().into(),
+            payer_name: next_payer_name.trim().into(),
+            crossed_over: false,
+        });
+    }
+    None
+}
+
+/// The id of the secondary claim of `claim_id`.
+pub fn secondary_claim_id(claim_id: &str) -> String {
+    format!("{claim_id}-S")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +533,8 @@ mod tests {
         LineRemit {
             control_number: None,
             procedure_code: code.into(),
+            modifiers: vec![],
+            service_date: String::new(),
             charge_cents: charge,
             paid_cents: paid,
             adjustments,
@@ -393,22 +712,181 @@ mod tests {
         assert_eq!(patient_responsibility(&sent), 1_234, "CLP05 wins when sent");
     }
 
+    fn billed(id: &str, code: &str, modifiers: &[&str], date: &str, charge: i64) -> BilledLine {
+        BilledLine {
+            line_id: id.into(),
+            procedure_code: code.into(),
+            modifiers: modifiers.iter().map(|m| m.to_string()).collect(),
+            service_date: date.into(),
+            charge_cents: charge,
+        }
+    }
+
+    fn ids(m: &[Option<LineMatch>]) -> Vec<Option<&str>> {
+        m.iter().map(|x| x.as_ref().map(|x| x.line_id.as_str())).collect()
+    }
+
     #[test]
     fn lines_match_by_control_number_then_procedure_code() {
         let billed = vec![
-            BilledLine { line_id: "L1".into(), procedure_code: "99213".into() },
-            BilledLine { line_id: "L2".into(), procedure_code: "85025".into() },
-            BilledLine { line_id: "L3".into(), procedure_code: "85025".into() },
+            billed("L1", "99213", &[], "", 1),
+            billed("L2", "85025", &[], "", 1),
+            billed("L3", "85025", &[], "", 1),
         ];
-        let mut by_code = line("85025", 1, 0, vec![]);
-        by_code.control_number = None;
+        let by_code = line("85025", 1, 0, vec![]);
         let mut by_ref = line("85025", 1, 0, vec![]);
         by_ref.control_number = Some("L2".into());
         let unknown = line("71046", 1, 0, vec![]);
         let first = line("99213", 1, 0, vec![]);
         // The line matched by code comes first but must not take L2, which the second names.
         let got = match_lines(&billed, &[by_code, by_ref, unknown, first]);
-        assert_eq!(got, vec![Some("L3".into()), Some("L2".into()), None, Some("L1".into())]);
+        assert_eq!(ids(&got), vec![Some("L3"), Some("L2"), None, Some("L1")]);
+        assert_eq!(got[1].as_ref().unwrap().by, MatchedBy::ControlNumber);
+        assert_eq!(got[0].as_ref().unwrap().by, MatchedBy::Procedure);
+    }
+
+    #[test]
+    fn without_ref_6r_modifiers_date_and_charge_pick_among_lines_of_one_procedure() {
+        // Given two 97110 lines billed on two dates, one with modifier GP, and a 99213
+        let b = vec![
+            billed("A", "97110", &[], "2024-03-01", 6_000),
+            billed("B", "97110", &["GP"], "2024-03-02", 6_000),
+            billed("C", "99213", &["25"], "2024-03-01", 12_000),
+        ];
+        // When the payer answers them in another order without REF*6R
+        let mut second = line("97110", 6_000, 4_000, vec![]);
+        second.modifiers = vec!["GP".into()];
+        second.service_date = "2024-03-02".into();
+        let mut first = line("97110", 6_000, 4_000, vec![]);
+        first.service_date = "2024-03-01".into();
+        let mut visit = line("99213", 12_000, 9_000, vec![]);
+        visit.modifiers = vec!["25".into()];
+        let got = match_lines(&b, &[second, first, visit]);
+        // Then each finds its own line
+        assert_eq!(ids(&got), vec![Some("B"), Some("A"), Some("C")]);
+    }
+
+    #[test]
+    fn a_line_that_matches_nothing_shows_its_candidates_best_first() {
+        let b = vec![
+            billed("A", "97110", &[], "2024-03-01", 6_000),
+            billed("B", "99213", &[], "2024-03-02", 4_500),
+            billed("C", "85025", &[], "2024-03-03", 1_000),
+        ];
+        let mut l = line("99214", 4_500, 0, vec![]);
+        l.service_date = "2024-03-01".into();
+        let c = line_candidates(&b, &l, &["C".to_string()]);
+        let got: Vec<(&str, &str)> = c.iter().map(|(b, why)| (b.line_id.as_str(), *why)).collect();
+        assert_eq!(got, vec![("B", "same charge"), ("A", "same date")]);
+    }
+
+    #[test]
+    fn a_split_payment_is_judged_as_a_whole_and_adds_up() {
+        // Given a claim of three lines paid in two 835s: line 1 in the first, lines 2 and 3 later
+        let one = clp("1", Some(0), vec![], vec![line("99213", 10_000, 8_000, vec![Adj::new("CO", "45", 2_000)])]);
+        let two = clp(
+            "1",
+            Some(1_000),
+            vec![],
+            vec![
+                line("85025", 3_000, 2_000, vec![Adj::new("PR", "2", 1_000)]),
+                line("36415", 1_000, 0, vec![Adj::new("CO", "50", 1_000)]),
+            ],
+        );
+        // When the first part is posted, then the second
+        let billed = Totals::billed(14_000);
+        let after_one = billed.plus(&PostedAmounts::of(&one));
+        let after_two = after_one.plus(&PostedAmounts::of(&two));
+        // Then the totals add up and the balance is what no 835 has answered yet
+        assert_eq!(after_one.balance_cents(), 4_000);
+        assert_eq!(
+            (after_two.paid_cents, after_two.adjusted_cents, after_two.patient_responsibility_cents),
+            (10_000, 4_000, 1_000)
+        );
+        assert_eq!(after_two.balance_cents(), 0);
+        // And the outcome is that of the whole: paid after the first, partially paid with the denied line
+        assert_eq!(adjudicate(&accumulate(std::slice::from_ref(&one)).unwrap()), Outcome::Paid);
+        let whole = accumulate(&[one, two]).unwrap();
+        assert_eq!((whole.charge_cents, whole.paid_cents, whole.lines.len()), (14_000, 10_000, 3));
+        assert_eq!(adjudicate(&whole), Outcome::PartiallyPaid);
+        assert_eq!(accumulate(&[]), None);
+    }
+
+    #[test]
+    fn a_reversal_undoes_the_posting_it_negates_exactly() {
+        // Given a payment posted (charge 200.00, paid 130.00, CO-45 50.00, PR-3 20.00)
+        let paid = clp(
+            "1",
+            Some(2_000),
+            vec![],
+            vec![line("99213", 20_000, 13_000, vec![Adj::new("CO", "45", 5_000), Adj::new("PR", "3", 2_000)])],
+        );
+        let before = Totals::billed(20_000);
+        let posted = before.plus(&PostedAmounts::of(&paid));
+        assert_eq!(posted.balance_cents(), 0);
+        let p = Reversible {
+            posting_id: 7,
+            payer_claim_control_number: "ICN1".into(),
+            charge_cents: 20_000,
+            amounts: PostedAmounts::of(&paid),
+            reversed: false,
+        };
+        // When the payer reverses it (every amount negated)
+        let mut reversal = paid.clone();
+        reversal.status = "22".into();
+        reversal.charge_cents = -20_000;
+        reversal.paid_cents = -13_000;
+        reversal.patient_responsibility_cents = Some(-2_000);
+        reversal.lines[0].adjustments = vec![Adj::new("CO", "45", -5_000), Adj::new("PR", "3", -2_000)];
+        // Then it undoes that posting, and the claim has the balance it had before
+        assert_eq!(reversal_target(&reversal, std::slice::from_ref(&p)), Ok(7));
+        let after = posted.plus(&PostedAmounts::of(&reversal));
+        assert_eq!(after, before);
+        assert_eq!(after.balance_cents(), 20_000);
+        // And a reversal of other amounts, or of a posting already reversed, undoes nothing
+        let mut other = reversal.clone();
+        other.paid_cents = -12_000;
+        assert_eq!(reversal_target(&other, std::slice::from_ref(&p)), Err(ReversalProblem::AmountsDiffer));
+        let done = Reversible { reversed: true, ..p };
+        assert_eq!(reversal_target(&reversal, &[done]), Err(ReversalProblem::NothingToReverse));
+    }
+
+    #[test]
+    fn payments_that_do_not_balance_are_held_and_traces_taken_before_are_duplicates() {
+        assert_eq!(judge_payment(&[], None), PaymentDecision::Post);
+        assert_eq!(judge_payment(&[], Some(4)), PaymentDecision::Duplicate { posted_payment_id: 4 });
+        let held = judge_payment(&["BPR02 is 3.00".into(), "claim 1".into()], Some(4));
+        assert_eq!(held, PaymentDecision::Hold("BPR02 is 3.00; claim 1".into()));
+    }
+
+    #[test]
+    fn plb_reasons_fall_into_ledger_categories() {
+        assert_eq!(plb_category("L6"), "interest");
+        assert_eq!(plb_category("FB"), "forward_balance");
+        assert_eq!(plb_category("WO"), "recoupment");
+        assert_eq!(plb_category("72"), "recoupment");
+        assert_eq!(plb_category("ZZ"), "other");
+    }
+
+    #[test]
+    fn the_next_payer_comes_from_a_crossover_or_the_claims_coverages() {
+        let paid = clp("1", Some(0), vec![], vec![line("99213", 10_000, 8_000, vec![Adj::new("CO", "45", 2_000)])]);
+        // Given a primary claim with a secondary coverage: once paid, the secondary is next
+        let n = next_payer(&paid, Outcome::Paid, None, "SEC01", "Second Plan", "P").unwrap();
+        assert_eq!((n.payer_id.as_str(), n.crossed_over), ("SEC01", false));
+        // A crossover (CLP02 19 with NM1*TT) names the next payer itself
+        let mut crossed = paid.clone();
+        crossed.status = "19".into();
+        let n = next_payer(&crossed, Outcome::Paid, Some(("MEDIGAP9", "GAP PLAN")), "", "", "P").unwrap();
+        assert_eq!((n.payer_id.as_str(), n.payer_name.as_str(), n.crossed_over), ("MEDIGAP9", "GAP PLAN", true));
+        // Nothing after a denial, a reversal, without another coverage, or for a secondary claim
+        assert_eq!(next_payer(&paid, Outcome::Denied, None, "SEC01", "", "P"), None);
+        assert_eq!(next_payer(&paid, Outcome::Reversal, None, "SEC01", "", "P"), None);
+        assert_eq!(next_payer(&paid, Outcome::Paid, None, "", "", "P"), None);
+        assert_eq!(next_payer(&paid, Outcome::Paid, None, "SEC01", "", "S"), None);
+        // A status 1 claim with NM1*TT but no forwarding status is not a crossover
+        assert_eq!(next_payer(&paid, Outcome::Paid, Some(("MEDIGAP9", "")), "", "", "P"), None);
+        assert_eq!(secondary_claim_id("c1"), "c1-S");
     }
 
     #[test]

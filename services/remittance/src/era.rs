@@ -1,7 +1,7 @@
 //! From the X12 reader's 835 model to the service's: the claim the rule judges
 //! ([`crate::decide::ClaimRemit`]), and the rows the store keeps (payments, posting lines, findings).
 
-use crate::decide::{Adj, ClaimRemit, LineRemit};
+use crate::decide::{Adj, ClaimRemit, LineMatch, LineRemit};
 use crate::store::{FileFinding, NewPayment, NewPostingLine, NewProviderAdjustment};
 use rcm_x12::x835;
 
@@ -41,6 +41,8 @@ pub fn claim_remit(c: &x835::Claim) -> ClaimRemit {
             .map(|l| LineRemit {
                 control_number: l.control_number.as_ref().map(|s| s.to_string()),
                 procedure_code: l.procedure.code.to_string(),
+                modifiers: l.procedure.modifiers.iter().map(|m| m.to_string()).collect(),
+                service_date: l.date().map(|d| d.to_string()).unwrap_or_default(),
                 charge_cents: l.charge,
                 paid_cents: l.paid,
                 adjustments: l.adjustments.iter().map(adj).collect(),
@@ -56,13 +58,14 @@ pub fn claim_adjustments(c: &x835::Claim) -> Vec<(Adj, Option<String>)> {
 }
 
 /// The service lines to store, with the billed line each answers (`matched`, from `decide::match_lines`).
-pub fn posting_lines(c: &x835::Claim, matched: &[Option<String>]) -> Vec<NewPostingLine> {
+pub fn posting_lines(c: &x835::Claim, matched: &[Option<LineMatch>]) -> Vec<NewPostingLine> {
     c.lines
         .iter()
         .enumerate()
         .map(|(i, l)| NewPostingLine {
             control_number: l.control_number.as_ref().map(|s| s.to_string()),
-            billed_line_id: matched.get(i).cloned().flatten(),
+            billed_line_id: matched.get(i).and_then(|m| m.as_ref()).map(|m| m.line_id.clone()),
+            matched_by: matched.get(i).and_then(|m| m.as_ref()).map_or("none", |m| m.by.as_str()),
             procedure_qualifier: l.procedure.qualifier.to_string(),
             procedure_code: l.procedure.code.to_string(),
             modifiers: l.procedure.modifiers.iter().map(|m| m.to_string()).collect(),
@@ -80,6 +83,7 @@ pub fn payment(r: &x835::Remittance) -> NewPayment {
     NewPayment {
         control_number: r.control_number.to_string(),
         trace_number: r.trace.number.to_string(),
+        payer_key: r.trace.originator_id.to_string(),
         payer_name: r.payer.name.to_string(),
         payer_id: r
             .payer
@@ -104,6 +108,65 @@ pub fn payment(r: &x835::Remittance) -> NewPayment {
                     reference: i.reference.as_ref().map(|s| s.to_string()),
                     amount_cents: i.amount,
                 })
+            })
+            .collect(),
+    }
+}
+
+/// The balancing findings of one payment (transaction set), as text: empty when it balances.
+pub fn imbalances(r: &x835::Remittance) -> Vec<String> {
+    x835::balance::balance_findings(r)
+        .into_iter()
+        .filter(|f| f.severity == rcm_x12::Severity::Error)
+        .map(|f| format!("{}: {}", f.code, f.message))
+        .collect()
+}
+
+/// The crossover carrier a claim names (NM1*TT): its id (NM109) and name.
+pub fn crossover(c: &x835::Claim) -> Option<(String, String)> {
+    c.name("TT").map(|n| {
+        (
+            n.id.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+            n.last_name.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+        )
+    })
+}
+
+fn claim_adjustment(a: &x835::Adjustment) -> rcm_proto::common::ClaimAdjustment {
+    rcm_proto::common::ClaimAdjustment {
+        group: a.group.to_string(),
+        reason: a.reason.to_string(),
+        amount_cents: a.amount,
+        quantity: a.quantity.map(|q| q.to_string()).unwrap_or_default(),
+    }
+}
+
+/// How the payer of `payment` adjudicated `c`, for the next payer's claim; each line named by the
+/// billed line it answers (`matched`).
+pub fn adjudication(
+    c: &x835::Claim,
+    payment: &NewPayment,
+    matched: &[Option<LineMatch>],
+) -> rcm_proto::common::PayerAdjudication {
+    rcm_proto::common::PayerAdjudication {
+        payer_id: payment.payer_id.clone().unwrap_or_default(),
+        payer_name: payment.payer_name.clone(),
+        payer_claim_control_number: c.payer_claim_control_number.to_string(),
+        paid_cents: c.paid,
+        patient_responsibility_cents: crate::decide::patient_responsibility(&claim_remit(c)),
+        adjudication_date: payment.payment_date.map(|d| d.to_string()).unwrap_or_default(),
+        adjustments: c.adjustments.iter().map(claim_adjustment).collect(),
+        lines: c
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| rcm_proto::common::LineAdjudication {
+                line_id: matched.get(i).and_then(|m| m.as_ref()).map(|m| m.line_id.clone()).unwrap_or_default(),
+                procedure_code: l.procedure.code.to_string(),
+                modifiers: l.procedure.modifiers.iter().map(|m| m.to_string()).collect(),
+                units: l.units.map(|u| u.to_string()).unwrap_or_else(|| "1".into()),
+                paid_cents: l.paid,
+                adjustments: l.adjustments.iter().map(claim_adjustment).collect(),
             })
             .collect(),
     }
@@ -183,7 +246,8 @@ IEA*1*000000007~
         let a = claim_remit(claims[0]);
         assert_eq!((a.charge_cents, a.paid_cents, a.patient_responsibility_cents), (20_000, 13_000, Some(2_000)));
         assert_eq!(a.lines[0].control_number.as_deref(), Some("A-1"));
-        let lines = posting_lines(claims[0], &[Some("A-1".into()), None]);
+        let m = crate::decide::LineMatch { line_id: "A-1".into(), by: crate::decide::MatchedBy::ControlNumber };
+        let lines = posting_lines(claims[0], &[Some(m), None]);
         assert_eq!(lines[0].modifiers, vec!["25"]);
         assert_eq!(lines[0].adjustments.len(), 2);
         assert_eq!(lines[1].billed_line_id, None);

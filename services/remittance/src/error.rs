@@ -19,6 +19,10 @@ pub enum Error {
     NotFound { tenant: String, claim_id: String },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A trading partner's transport (listing, fetching or archiving a file); the message names the
+    /// transport and file, never credentials.
+    #[error("transport: {0}")]
+    Transport(String),
 }
 
 impl Error {
@@ -32,7 +36,7 @@ impl Retryable for Error {
         match self {
             Error::Database(e) => e.is_retryable(),
             Error::Runtime(e) => e.is_retryable(),
-            Error::Io { .. } => true,
+            Error::Io { .. } | Error::Transport(_) => true,
             Error::BadEvent { .. } | Error::NotFound { .. } | Error::InvalidArgument(_) => false,
         }
     }
@@ -55,7 +59,7 @@ impl From<Error> for tonic::Status {
             Error::NotFound { .. } => tonic::Status::not_found(e.to_string()),
             Error::InvalidArgument(_) => tonic::Status::invalid_argument(e.to_string()),
             Error::BadEvent { .. } => tonic::Status::internal(e.to_string()),
-            Error::Database(_) | Error::Runtime(_) | Error::Io { .. } => {
+            Error::Database(_) | Error::Runtime(_) | Error::Io { .. } | Error::Transport(_) => {
                 tracing::error!(error = %e, "request failed");
                 tonic::Status::unavailable("the remittance store is unavailable; try again")
             }

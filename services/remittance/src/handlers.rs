@@ -53,6 +53,9 @@ pub async fn on_claim_submitted(ctx: &mut Ctx, state: &State) -> Result<(), Hand
         submitted_event_id: &env.event_id,
         traceparent: traceparent.clone(),
         lines: &s.lines,
+        next_payer_id: &s.next_payer_id,
+        next_payer_name: &s.next_payer_name,
+        payer_responsibility: &s.payer_responsibility,
         now: ctx.now(),
     };
     store::lock_pcn(ctx.db(), &env.tenant_id, &s.patient_control_number).await.map_err(Error::from)?;
@@ -65,14 +68,15 @@ pub async fn on_claim_submitted(ctx: &mut Ctx, state: &State) -> Result<(), Hand
     if waiting.is_empty() {
         return Ok(());
     }
-    let expected = Expected {
-        claim_id: env.claim_id.clone(),
-        correlation_id: env.correlation_id.clone(),
-        submitted_event_id: env.event_id.clone(),
-        traceparent,
-    };
     let origin = Origin::caused_by(&env);
     for u in waiting {
+        // Read again for each: the one before changed the claim's money.
+        let Some(expected) =
+            store::expected_by_id(ctx.db(), &env.tenant_id, &env.claim_id).await.map_err(Error::from)?
+        else {
+            return Err(bad("the claim just recorded is not there"));
+        };
+        let expected = Expected { traceparent: traceparent.clone(), ..expected };
         let claim: x835::Claim = match serde_json::from_value(u.claim_json) {
             Ok(c) => c,
             Err(e) => {
@@ -80,18 +84,19 @@ pub async fn on_claim_submitted(ctx: &mut Ctx, state: &State) -> Result<(), Hand
                 continue;
             }
         };
+        let payment = store::payment(ctx.db(), u.payment_id).await.map_err(Error::from)?;
         let at = ClaimAt {
             tenant: &env.tenant_id,
             file_id: u.file_id,
             file_name: &u.file_name,
             payment_id: u.payment_id,
-            trace: &u.payment_trace,
+            payment: &payment,
             ordinal: u.claim_ordinal,
         };
         let posted = posting::post(ctx.db(), &state.host, &at, &claim, &expected, &origin).await?;
         let posting_id = match posted {
             Posted::Posted { posting_id, .. } => Some(posting_id),
-            Posted::Duplicate => None,
+            Posted::Duplicate | Posted::Unmatched { .. } => None,
         };
         let now = ctx.now();
         store::resolve_unmatched(ctx.db(), u.id, &env.claim_id, posting_id, now).await.map_err(Error::from)?;

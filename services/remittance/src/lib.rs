@@ -2,13 +2,18 @@
 //!
 //! - On `submission.claim_submitted` it records the claim as expected ([`handlers`]), and posts an 835
 //!   claim for it that came before the event did.
-//! - Its 835 poller ([`poller`]) reads each served tenant's `<data_dir>/<tenant>/inbound/*.835`, posts
-//!   every claim (CLP) of a file in one transaction, and emits one `remittance.claim_paid`,
-//!   `remittance.claim_partially_paid` or `remittance.claim_denied` per posted claim, by the rule of
-//!   [`decide`] ([`posting`]). Unknown claims are kept as unmatched, reversals recorded as such, unreadable files
-//!   moved to `inbound/failed/`, and a file delivered again posts nothing twice.
-//! - gRPC: `rcm.remittance.v1.RemittanceService.GetClaimStatus` (expected, paid, partially_paid,
-//!   denied or reversed, with the amounts and the trace number).
+//! - Its 835 poller ([`poller`]) takes each served tenant's `*.835` from its trading partners'
+//!   transports (the submission service's partners; folder `<data_dir>/<tenant>/inbound` by
+//!   default), and `UploadRemittance` takes one over gRPC; both through [`take`]: each payment of a
+//!   file is posted in one transaction, held when it does not balance, or recognised as taken before
+//!   (payer and trace). Each claim (CLP) is posted ([`posting`]): one `remittance.claim_paid`,
+//!   `claim_partially_paid`, `claim_denied` or `claim_reversed` per claim, by the rules of
+//!   [`decide`], with the claim's money (balance = billed − paid − adjusted); a secondary claim is
+//!   asked for when another payer is next (`remittance.secondary_claim_requested`). Claims, lines
+//!   and reversals that match nothing of ours go to the unmatched queue with their candidates; PLB
+//!   items to the tenant's provider ledger.
+//! - gRPC `rcm.remittance.v1.RemittanceService`: `GetClaimStatus`, `UploadRemittance`,
+//!   `ListHeldRemittances`, `ListUnmatched`, `GetClaimBalance`, `ListProviderLedger`.
 
 pub mod config;
 pub mod decide;
@@ -19,6 +24,7 @@ pub mod handlers;
 pub mod poller;
 pub mod posting;
 pub mod store;
+pub mod take;
 
 pub use config::RemittanceConfig;
 pub use error::Error;
@@ -58,7 +64,7 @@ pub async fn start(
         let poller = poller::Poller::new(host.clone(), config.poll_interval());
         tasks.push(tokio::spawn(poller.run(shutdown)));
     }
-    routes.add_service(RemittanceServiceServer::new(grpc::Remittance::new(host.pool.clone())));
+    routes.add_service(RemittanceServiceServer::new(grpc::Remittance::new(host.clone())));
     tracing::info!(service = NAME, poll_835 = config.poll_835, "started");
     Ok(tasks)
 }

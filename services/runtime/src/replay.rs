@@ -147,6 +147,15 @@ fn blank_run_values(p: &mut Payload) {
         }
         Payload::AppealFiled(a) => a.work_item_id.clear(),
         Payload::ClaimClosed(c) => c.work_item_id.clear(),
+        Payload::ClaimReversed(x) => {
+            blank_remittance(x.remittance.as_mut());
+            x.reversed_payment_trace.clear();
+        }
+        Payload::SecondaryClaimRequested(x) => {
+            if let Some(p) = x.primary.as_mut() {
+                p.adjudication_date.clear();
+            }
+        }
         _ => {}
     }
 }

@@ -28,10 +28,12 @@ pub enum EventType {
     ClaimSent,
     AppealFiled,
     ClaimClosed,
+    ClaimReversed,
+    SecondaryClaimRequested,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 16] = [
+    pub const ALL: [EventType; 18] = [
         EventType::EncounterReceived,
         EventType::ClaimCoded,
         EventType::ReviewRequired,
@@ -48,6 +50,8 @@ impl EventType {
         EventType::ClaimSent,
         EventType::AppealFiled,
         EventType::ClaimClosed,
+        EventType::ClaimReversed,
+        EventType::SecondaryClaimRequested,
     ];
 
     /// (stage, event) as they appear in subjects.
@@ -69,6 +73,8 @@ impl EventType {
             EventType::ClaimSent => ("submission", "claim_sent"),
             EventType::AppealFiled => ("denials", "appeal_filed"),
             EventType::ClaimClosed => ("denials", "claim_closed"),
+            EventType::ClaimReversed => ("remittance", "claim_reversed"),
+            EventType::SecondaryClaimRequested => ("remittance", "secondary_claim_requested"),
         }
     }
 
@@ -104,6 +110,8 @@ impl EventType {
             Payload::ClaimSent(_) => EventType::ClaimSent,
             Payload::AppealFiled(_) => EventType::AppealFiled,
             Payload::ClaimClosed(_) => EventType::ClaimClosed,
+            Payload::ClaimReversed(_) => EventType::ClaimReversed,
+            Payload::SecondaryClaimRequested(_) => EventType::SecondaryClaimRequested,
         }
     }
 }

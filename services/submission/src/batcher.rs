@@ -297,6 +297,9 @@ impl Batcher {
                     lines: r.claim.lines.clone(),
                     version: r.claim.version.max(1),
                     frequency_code: r.x12.frequency.to_string(),
+                    next_payer_id: decide::next_payer(&r.claim).map(|c| c.payer_id.clone()).unwrap_or_default(),
+                    next_payer_name: decide::next_payer(&r.claim).map(|c| c.payer_name.clone()).unwrap_or_default(),
+                    payer_responsibility: decide::payer_responsibility(&r.claim).to_string(),
                 });
                 let origin = Origin {
                     tenant: tenant.to_string(),
@@ -386,6 +389,10 @@ pub async fn partners(pool: &sqlx::PgPool, tenant: &str, default: &TradingPartne
     }
     Ok(own)
 }
+
+/// Built transports by (tenant, partner id), with the settings each was built from; shared with the
+/// acknowledgement poller and the remittance service's 835 poller.
+pub type TransportCache = Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>;
 
 /// The transport of a tenant's partner, built once per (tenant, partner, settings).
 pub fn transport_for(

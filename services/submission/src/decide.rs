@@ -14,6 +14,25 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
+/// SBR01 of the claim: its coverage's payer responsibility (`P` when not given).
+pub fn payer_responsibility(c: &pb::Claim) -> &str {
+    match c.coverage.as_ref().map(|c| c.payer_responsibility.trim()) {
+        Some(r) if !r.is_empty() => r,
+        _ => "P",
+    }
+}
+
+/// The payer billed after this claim's: for a primary claim, the first of its other coverages
+/// with another payer; none for a secondary or tertiary claim (their next is billed from their own
+/// remittance by hand).
+pub fn next_payer(c: &pb::Claim) -> Option<&pb::Coverage> {
+    if payer_responsibility(c) != "P" {
+        return None;
+    }
+    let payer = c.coverage.as_ref().map(|c| c.payer_id.trim()).unwrap_or_default();
+    c.other_coverages.iter().find(|o| !o.payer_id.trim().is_empty() && o.payer_id.trim() != payer)
+}
+
 /// Why a claim cannot be written as an 837P: the field, and a reason without its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapError {
@@ -700,6 +719,8 @@ mod tests {
 
     fn claim() -> pb::Claim {
         pb::Claim {
+            other_coverages: Default::default(),
+            prior_adjudications: Default::default(),
             claim_id: "c-1".into(),
             encounter_id: "e-1".into(),
             patient: Some(pb::Patient {

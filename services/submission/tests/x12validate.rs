@@ -65,6 +65,8 @@ fn claims() -> Vec<pb::Claim> {
         ..Default::default()
     };
     let base = |n: u32, provider: &pb::Provider| pb::Claim {
+        other_coverages: Default::default(),
+        prior_adjudications: Default::default(),
         claim_id: format!("c{n}"),
         encounter_id: format!("e{n}"),
         patient: Some(pb::Patient {
