@@ -45,7 +45,8 @@ pub struct Batcher {
     transports: Arc<TransportCache>,
 }
 
-/// Transports built from their settings, by (tenant, partner id); rebuilt when settings change.
+/// Built transports by (tenant, partner id), with the settings each was built from (rebuilt when
+/// they change); shared by the batcher, the acknowledgement poller and remittance's 835 poller.
 pub type TransportCache = Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>;
 
 /// The wait before delivery attempt `attempts + 1`: 1 s, 2 s, 4 s, ... at most 5 minutes.
@@ -389,10 +390,6 @@ pub async fn partners(pool: &sqlx::PgPool, tenant: &str, default: &TradingPartne
     }
     Ok(own)
 }
-
-/// Built transports by (tenant, partner id), with the settings each was built from; shared with the
-/// acknowledgement poller and the remittance service's 835 poller.
-pub type TransportCache = Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>;
 
 /// The transport of a tenant's partner, built once per (tenant, partner, settings).
 pub fn transport_for(
