@@ -336,6 +336,8 @@ impl ClaimState {
             Payload::ClaimReversed(_) => ClaimState::Reversed,
             // The secondary claim's first event: born ready to bill, as a scrubbed claim is.
             Payload::SecondaryClaimRequested(_) => ClaimState::Scrubbed,
+            // Not about a claim: the history never takes it ([`is_about_a_claim`]).
+            Payload::TradingPartnerSet(_) => ClaimState::Created,
         }
     }
 
@@ -451,6 +453,11 @@ impl Transition {
             Transition::Refused => "refused",
         }
     }
+}
+
+/// Whether the event belongs in a claim's history (a tenant's settings do not).
+pub fn is_about_a_claim(payload: &Payload) -> bool {
+    !matches!(payload, Payload::TradingPartnerSet(_))
 }
 
 /// The claim version an event names, for the events that carry the claim or start a version;
@@ -683,6 +690,7 @@ pub fn detail(payload: &Payload) -> String {
         }
     }
     match payload {
+        Payload::TradingPartnerSet(e) => format!("trading partner {} set", e.partner_id),
         Payload::EncounterReceived(e) => {
             let enc = e.encounter.clone().unwrap_or_default();
             let source = if enc.source.is_empty() { "unknown" } else { enc.source.as_str() };

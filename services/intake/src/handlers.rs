@@ -17,7 +17,7 @@ pub async fn on_any_event(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerEr
     let env = ctx.envelope().clone();
     let bad = |reason| HandlerError::from(Error::BadEvent { event_id: env.event_id.clone(), reason });
     let Some(payload) = env.payload.as_ref() else { return Err(bad("the event has no payload")) };
-    if env.claim_id.is_empty() {
+    if env.claim_id.is_empty() || !decide::is_about_a_claim(payload) {
         debug!(event_id = %env.event_id, event_type = %env.event_type, "event without a claim; not in any history");
         return Ok(());
     }

@@ -110,3 +110,23 @@ pub async fn on_claim_submitted(ctx: &mut Ctx, state: &State) -> Result<(), Hand
     }
     Ok(())
 }
+
+/// `submission.trading_partner_set`: keeps the tenant's partner, whose inbound place the 835 poller
+/// then lists.
+pub async fn on_trading_partner_set(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerError> {
+    let env = ctx.envelope().clone();
+    let Some(Payload::TradingPartnerSet(p)) = &env.payload else {
+        return Err(Error::BadEvent { event_id: env.event_id.clone(), what: "not a TradingPartnerSet".into() }.into());
+    };
+    let settings: serde_json::Value = serde_json::from_str(&p.settings_json).map_err(|_| {
+        HandlerError::from(Error::BadEvent { event_id: env.event_id.clone(), what: "settings_json is not JSON".into() })
+    })?;
+    let at = env
+        .occurred_at
+        .as_ref()
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+        .unwrap_or_else(|| ctx.now());
+    store::upsert_trading_partner(ctx.db(), &env.tenant_id, &p.partner_id, &settings, at).await.map_err(Error::from)?;
+    tracing::info!(tenant = %env.tenant_id, partner = %p.partner_id, "trading partner taken");
+    Ok(())
+}

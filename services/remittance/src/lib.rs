@@ -43,7 +43,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The event routes of the service.
 pub fn router() -> Router<handlers::State> {
-    Router::new(NAME).on(EventType::ClaimSubmitted, handler!(handlers::on_claim_submitted))
+    Router::new(NAME)
+        .on(EventType::ClaimSubmitted, handler!(handlers::on_claim_submitted))
+        .on(EventType::TradingPartnerSet, handler!(handlers::on_trading_partner_set))
 }
 
 /// Opens the database, starts the outbox relay, the `ClaimSubmitted` consumers and the 835 poller for

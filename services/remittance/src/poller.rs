@@ -1,6 +1,6 @@
 //! The 835 poller: every `poll_interval_ms`, for each tenant served and each of its trading
-//! partners (the submission service's: the tenant's own, set with `SetTradingPartner`, or the
-//! `[submission]` default), lists the partner's inbound files over its transport (folder, SFTP or
+//! partners (the tenant's own, set with submission's `SetTradingPartner` and announced by
+//! `submission.trading_partner_set`, or the `[submission]` default), lists the partner's inbound files over its transport (folder, SFTP or
 //! HTTPS; the folder default is `<data_dir>/<tenant>/inbound`), takes each `*.835` ([`crate::take`])
 //! and archives it on the partner's side once its transaction committed. The 999 and 277CA files
 //! beside them are the submission service's.
@@ -15,11 +15,9 @@ use crate::take::{self, FileResult};
 use rcm_runtime::ServiceHost;
 use rcm_submission::config::{SubmissionConfig, TradingPartner};
 use rcm_transport::Transport;
-use sqlx::PgPool;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Clone)]
@@ -29,9 +27,6 @@ pub struct Poller {
     data_dir: PathBuf,
     default_partner: TradingPartner,
     transports: Arc<rcm_submission::batcher::TransportCache>,
-    /// The submission service's database, where the tenants' trading partners are kept (read only,
-    /// through the submission crate's own query).
-    partners_db: Arc<OnceCell<PgPool>>,
 }
 
 /// True for a name the 835 poller takes.
@@ -51,14 +46,7 @@ impl Poller {
                 tracing::warn!(error = %e, "the [submission] section cannot be read; the default trading partner is used");
                 TradingPartner::default()
             });
-        Poller {
-            host,
-            interval,
-            data_dir,
-            default_partner,
-            transports: Arc::default(),
-            partners_db: Arc::new(OnceCell::new()),
-        }
+        Poller { host, interval, data_dir, default_partner, transports: Arc::default() }
     }
 
     /// Polls until `shutdown`. Errors are logged and the file is tried again at the next poll.
@@ -85,26 +73,18 @@ impl Poller {
         Ok(())
     }
 
-    /// The tenant's trading partners: its own when the submission service has any for it, else the
-    /// configured default.
+    /// The tenant's trading partners: its own as submission announced them
+    /// (`submission.trading_partner_set`, kept in this service's database), else the configured default.
     pub async fn partners(&self, tenant: &str) -> Vec<TradingPartner> {
-        let c = self.host.config();
-        let pool = self
-            .partners_db
-            .get_or_try_init(|| async {
-                let name = rcm_runtime::db::database_name(&c.database_prefix, rcm_submission::NAME);
-                rcm_runtime::db::connect(&c.database_url, &name, 1).await
-            })
-            .await;
-        let found = match pool {
-            Ok(pool) => rcm_submission::batcher::partners(pool, tenant, &self.default_partner).await,
+        let stored = match crate::store::trading_partners(&self.host.pool, tenant).await {
+            Ok(s) => s,
             Err(e) => {
-                tracing::debug!(%tenant, error = %e, "the submission database is not there; the default trading partner is used");
-                return vec![self.default_partner.clone()];
+                tracing::warn!(%tenant, error = %e, "trading partners cannot be read; the default is used this time");
+                Vec::new()
             }
         };
-        found.unwrap_or_else(|e| {
-            tracing::debug!(%tenant, error = %e, "trading partners cannot be read; the default is used");
+        rcm_submission::batcher::partners_from(tenant, stored, &self.default_partner).unwrap_or_else(|e| {
+            tracing::warn!(%tenant, error = %e, "a trading partner cannot be read; the default is used this time");
             vec![self.default_partner.clone()]
         })
     }

@@ -1077,3 +1077,35 @@ pub async fn payment(conn: &mut PgConnection, payment_id: i64) -> sqlx::Result<N
         provider_adjustments: Vec::new(),
     })
 }
+
+/// Keeps a tenant's trading partner as submission announced it (the newest announcement wins).
+pub async fn upsert_trading_partner(
+    conn: &mut sqlx::PgConnection,
+    tenant: &str,
+    partner_id: &str,
+    settings: &serde_json::Value,
+    event_at: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO trading_partners (tenant_id, partner_id, settings, event_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, partner_id) DO UPDATE SET settings = EXCLUDED.settings, event_at = EXCLUDED.event_at
+         WHERE trading_partners.event_at <= EXCLUDED.event_at",
+    )
+    .bind(tenant)
+    .bind(partner_id)
+    .bind(settings)
+    .bind(event_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The tenant's trading partners' settings (JSON), as announced.
+pub async fn trading_partners(pool: &sqlx::PgPool, tenant: &str) -> sqlx::Result<Vec<serde_json::Value>> {
+    let rows: Vec<(serde_json::Value,)> =
+        sqlx::query_as("SELECT settings FROM trading_partners WHERE tenant_id = $1 ORDER BY partner_id")
+            .bind(tenant)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(v,)| v).collect())
+}

@@ -30,10 +30,11 @@ pub enum EventType {
     ClaimClosed,
     ClaimReversed,
     SecondaryClaimRequested,
+    TradingPartnerSet,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 18] = [
+    pub const ALL: [EventType; 19] = [
         EventType::EncounterReceived,
         EventType::ClaimCoded,
         EventType::ReviewRequired,
@@ -52,6 +53,7 @@ impl EventType {
         EventType::ClaimClosed,
         EventType::ClaimReversed,
         EventType::SecondaryClaimRequested,
+        EventType::TradingPartnerSet,
     ];
 
     /// (stage, event) as they appear in subjects.
@@ -75,6 +77,7 @@ impl EventType {
             EventType::ClaimClosed => ("denials", "claim_closed"),
             EventType::ClaimReversed => ("remittance", "claim_reversed"),
             EventType::SecondaryClaimRequested => ("remittance", "secondary_claim_requested"),
+            EventType::TradingPartnerSet => ("submission", "trading_partner_set"),
         }
     }
 
@@ -112,6 +115,7 @@ impl EventType {
             Payload::ClaimClosed(_) => EventType::ClaimClosed,
             Payload::ClaimReversed(_) => EventType::ClaimReversed,
             Payload::SecondaryClaimRequested(_) => EventType::SecondaryClaimRequested,
+            Payload::TradingPartnerSet(_) => EventType::TradingPartnerSet,
         }
     }
 }

@@ -379,8 +379,18 @@ impl Batcher {
 
 /// The tenant's trading partners: its own (set over gRPC), or the configured default.
 pub async fn partners(pool: &sqlx::PgPool, tenant: &str, default: &TradingPartner) -> Result<Vec<TradingPartner>> {
+    partners_from(tenant, store::trading_partners(pool, tenant).await?, default)
+}
+
+/// A tenant's trading partners from their stored settings (JSON, as `SetTradingPartner` stores them
+/// and `submission.trading_partner_set` carries them), or the configured default when there are none.
+pub fn partners_from(
+    tenant: &str,
+    stored: Vec<serde_json::Value>,
+    default: &TradingPartner,
+) -> Result<Vec<TradingPartner>> {
     let mut own = Vec::new();
-    for v in store::trading_partners(pool, tenant).await? {
+    for v in stored {
         let p: TradingPartner = serde_json::from_value(v)
             .map_err(|e| Error::Config(format!("tenant {tenant}: a stored trading partner cannot be read: {e}")))?;
         own.push(p);

@@ -6,17 +6,22 @@ use crate::error::Error;
 use crate::store;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rcm_proto::common::{ClaimRef, ServiceClaimStatus};
+use rcm_proto::events::TradingPartnerSet;
+use rcm_proto::events::envelope::Payload;
 use rcm_proto::submission::submission_service_server::SubmissionService;
 use rcm_proto::submission::{
     BatchInfo, ListBatchesRequest, ListBatchesResponse, ListTradingPartnersRequest, ListTradingPartnersResponse,
     ListUnmatchedAcksRequest, ListUnmatchedAcksResponse, ResolveUnmatchedAckRequest, RetryDeliveryRequest,
     SetTradingPartnerRequest, TradingPartnerInfo, UnmatchedAck,
 };
+use rcm_runtime::ServiceHost;
+use rcm_runtime::envelope::Origin;
 use sqlx::PgPool;
 use std::path::PathBuf;
 use tonic::{Request, Response, Status};
 
 pub struct SubmissionGrpc {
+    host: ServiceHost,
     pool: PgPool,
     default_partner: TradingPartner,
     data_dir: PathBuf,
@@ -25,8 +30,9 @@ pub struct SubmissionGrpc {
 
 impl SubmissionGrpc {
     /// `tenants`: the tenants this process serves (others are NOT_FOUND); empty for any.
-    pub fn new(pool: PgPool, default_partner: TradingPartner, data_dir: PathBuf, tenants: Vec<String>) -> Self {
-        SubmissionGrpc { pool, default_partner, data_dir, tenants }
+    pub fn new(host: ServiceHost, default_partner: TradingPartner, tenants: Vec<String>) -> Self {
+        let (pool, data_dir) = (host.pool.clone(), host.config().data_dir.clone());
+        SubmissionGrpc { host, pool, default_partner, data_dir, tenants }
     }
 
     fn tenant(&self, tenant: &str) -> Result<(), Error> {
@@ -157,7 +163,17 @@ impl SubmissionService for SubmissionGrpc {
             .map_err(|e| Error::InvalidRequest(format!("settings_json is not a trading partner: {e}")))?;
         partner.check().map_err(|e| Error::InvalidRequest(e.to_string()))?;
         let value = serde_json::to_value(&partner).map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        store::upsert_trading_partner(&self.pool, &r.tenant_id, &partner.partner_id, &value).await?;
+        // Stored and announced in one transaction: remittance keeps its own copy from the event.
+        let mut tx = self.pool.begin().await.map_err(Error::from)?;
+        store::upsert_trading_partner(&mut tx, &r.tenant_id, &partner.partner_id, &value).await?;
+        let origin = Origin { tenant: r.tenant_id.clone(), ..Origin::default() };
+        let payload = Payload::TradingPartnerSet(TradingPartnerSet {
+            partner_id: partner.partner_id.clone(),
+            settings_json: value.to_string(),
+        });
+        let env = self.host.new_event(&origin, payload);
+        self.host.enqueue(&mut tx, &env).await.map_err(Error::from)?;
+        tx.commit().await.map_err(Error::from)?;
         tracing::info!(service = crate::NAME, tenant = %r.tenant_id, partner = %partner.partner_id, "trading partner set");
         Ok(Response::new(self.partner_info(&r.tenant_id, &partner, false)))
     }

@@ -54,8 +54,7 @@ pub async fn start(
         tokio::spawn(poller.run(shutdown)),
     ];
     let served = platform.config.tenants.clone();
-    let api =
-        grpc::SubmissionGrpc::new(host.pool.clone(), config.partner.clone(), host.config().data_dir.clone(), served);
+    let api = grpc::SubmissionGrpc::new(host.clone(), config.partner.clone(), served);
     routes.add_service(SubmissionServiceServer::new(api));
     tracing::info!(service = NAME, "started");
     Ok(handles)

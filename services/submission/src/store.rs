@@ -398,7 +398,7 @@ pub async fn trading_partners(pool: &PgPool, tenant: &str) -> Result<Vec<serde_j
 }
 
 pub async fn upsert_trading_partner(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: &str,
     partner_id: &str,
     settings: &serde_json::Value,
@@ -410,7 +410,7 @@ pub async fn upsert_trading_partner(
     .bind(tenant)
     .bind(partner_id)
     .bind(settings)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

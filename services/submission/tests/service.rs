@@ -72,6 +72,14 @@ impl Harness {
         rcm_submission::start(&self.platform, &mut routes, shutdown.clone()).await.unwrap()
     }
 
+    /// The gRPC API over the service's database (as the running service serves it).
+    async fn api(&self, default_partner: rcm_submission::config::TradingPartner) -> SubmissionGrpc {
+        let host = rcm_runtime::ServiceHost::open(&self.platform, rcm_submission::NAME, &rcm_submission::MIGRATOR)
+            .await
+            .unwrap();
+        SubmissionGrpc::new(host, default_partner, vec![])
+    }
+
     async fn pool(&self) -> sqlx::PgPool {
         let name = db::database_name(&self.config.database_prefix, rcm_submission::NAME);
         db::connect(&self.config.database_url, &name, 2).await.unwrap()
@@ -265,7 +273,7 @@ async fn claims_to_files_to_acknowledgements_exactly_once() {
         submitter_id: "SUBMITTEST".into(),
         ..rcm_submission::config::TradingPartner::default()
     };
-    let grpc = SubmissionGrpc::new(pool.clone(), partner, h.data_dir.clone(), vec![]);
+    let grpc = h.api(partner).await;
     let status = grpc
         .get_claim_status(tonic::Request::new(ClaimRef { tenant_id: TENANT.into(), claim_id: "claim-3".into() }))
         .await
@@ -440,7 +448,7 @@ async fn a_replacement_of_a_sent_claim_is_its_next_version_sent_once_and_acknowl
             (2, "7".into(), "accepted".into(), Some(new_pccn.to_string())),
         ]
     );
-    let grpc = SubmissionGrpc::new(pool.clone(), Default::default(), h.data_dir.clone(), vec![]);
+    let grpc = h.api(Default::default()).await;
     let status = grpc
         .get_claim_status(tonic::Request::new(ClaimRef { tenant_id: TENANT.into(), claim_id: "claim-7".into() }))
         .await

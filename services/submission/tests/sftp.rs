@@ -80,7 +80,9 @@ async fn an_sftp_partner_gets_our_837s_once_and_its_acknowledgements_come_back()
     let handles = rcm_submission::start(&platform, &mut routes, shutdown.clone()).await.unwrap();
     let pool =
         db::connect(&config.database_url, &db::database_name(&config.database_prefix, "submission"), 2).await.unwrap();
-    let grpc = SubmissionGrpc::new(pool.clone(), Default::default(), data.path().to_path_buf(), vec![]);
+    let host =
+        rcm_runtime::ServiceHost::open(&platform, rcm_submission::NAME, &rcm_submission::MIGRATOR).await.unwrap();
+    let grpc = SubmissionGrpc::new(host, Default::default(), vec![]);
 
     // Given the tenant's clearinghouse reached over SFTP, with its host key pinned
     let transport = serde_json::json!({
