@@ -286,6 +286,7 @@ pub fn to_x12_claim(c: &pb::Claim) -> Result<x837p::Claim, MapError> {
     for l in &c.lines {
         lines.push(line(l, c, &place_of_service, diagnoses.len())?);
     }
+    let other_subscribers = prior_payers(c, pt, &mut lines)?;
     let total: i64 = lines.iter().map(|l| l.charge).sum();
     if c.total_charge_cents != 0 && c.total_charge_cents != total {
         return fail("total_charge_cents", "does not equal the sum of the line charges");
@@ -320,8 +321,130 @@ pub fn to_x12_claim(c: &pb::Claim) -> Result<x837p::Claim, MapError> {
         diagnoses,
         referring_provider: claim_provider(c.referring_provider.as_ref(), "referring_provider")?,
         rendering_provider: claim_provider(c.rendering_provider.as_ref(), "rendering_provider")?,
-        other_subscribers: vec![],
+        other_subscribers,
         lines,
+    })
+}
+
+/// Loops 2320/2330A/2330B (and 2430 on the lines) from the payers that adjudicated the claim before
+/// the one it is billed to: each of `prior_adjudications`, with its coverage from `other_coverages`.
+fn prior_payers(
+    c: &pb::Claim,
+    pt: &pb::Patient,
+    lines: &mut [x837p::ServiceLine],
+) -> Result<Vec<x837p::OtherSubscriber>, MapError> {
+    let mut out = Vec::new();
+    for adj in &c.prior_adjudications {
+        let Some(cov) = c.other_coverages.iter().find(|o| o.payer_id.trim() == adj.payer_id.trim()) else {
+            return fail("prior_adjudications.payer_id", "names no payer of other_coverages");
+        };
+        let payer_id = required(&cov.payer_id, "other_coverages.payer_id")?;
+        let self_insured = patient_is_subscriber(cov);
+        let name = if self_insured {
+            person(pt.name.as_ref(), "patient.name")?
+        } else {
+            person(cov.subscriber_name.as_ref(), "other_coverages.subscriber_name")?
+        };
+        let adjudicated = parse_iso_date(&adj.adjudication_date);
+        out.push(x837p::OtherSubscriber {
+            payer_responsibility: opt_clean(&cov.payer_responsibility).unwrap_or_else(|| "P".into()),
+            relationship: if self_insured {
+                "18".into()
+            } else {
+                required(&cov.relationship, "other_coverages.relationship")?
+            },
+            group_number: opt_clean(&cov.group_number),
+            claim_filing: opt_clean(&cov.claim_filing).unwrap_or_else(|| "CI".into()),
+            adjustments: adjustments(&adj.adjustments)?,
+            paid: Some(adj.paid_cents),
+            benefits_assigned: "Y".into(),
+            release_of_information: "Y".into(),
+            name,
+            member_id: required(&cov.member_id, "other_coverages.member_id")?,
+            payer: x837p::Payer {
+                name: opt_clean(&cov.payer_name).unwrap_or_else(|| payer_id.clone()),
+                id: payer_id.clone(),
+                address: None,
+            },
+            adjudication_date: adjudicated,
+        });
+        for la in &adj.lines {
+            let Some(line) = lines.iter_mut().find(|l| l.control_number.as_deref() == Some(la.line_id.trim())) else {
+                return fail("prior_adjudications.lines.line_id", "names no line of the claim");
+            };
+            let units = match la.units.trim() {
+                "" => line.units,
+                u => Decimal::from_str(u)
+                    .map_err(|_| MapError { field: "prior_adjudications.lines.units", reason: "is not a decimal" })?,
+            };
+            line.adjudications.push(x837p::LineAdjudication {
+                payer_id: payer_id.clone(),
+                paid: la.paid_cents,
+                procedure: line.procedure.clone(),
+                units,
+                adjustments: adjustments(&la.adjustments)?,
+                date: adjudicated.unwrap_or(line.service_date),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn adjustments(cas: &[pb::ClaimAdjustment]) -> Result<Vec<x837p::Adjustment>, MapError> {
+    cas.iter()
+        .map(|a| {
+            let quantity = match a.quantity.trim() {
+                "" => None,
+                q => Some(
+                    Decimal::from_str(q)
+                        .map_err(|_| MapError { field: "adjustments.quantity", reason: "is not a decimal" })?,
+                ),
+            };
+            Ok(x837p::Adjustment {
+                group: required(&a.group, "adjustments.group")?,
+                reason: required(&a.reason, "adjustments.reason")?,
+                amount: a.amount_cents,
+                quantity,
+            })
+        })
+        .collect()
+}
+
+/// The claim to the next payer after the primary's adjudication: billed to the patient's coverage
+/// with that payer (one of the primary's `other_coverages`), the primary's coverage and
+/// adjudication carried as the prior payer (loops 2320/2330/2430), as a new claim `claim_id` with
+/// its own patient control number (the primary's with `S`). Fails when the claim names no coverage
+/// with that payer (the member id would be unknown).
+pub fn secondary_claim(
+    primary: &pb::Claim,
+    claim_id: &str,
+    payer_id: &str,
+    adjudication: &pb::PayerAdjudication,
+) -> Result<pb::Claim, MapError> {
+    let Some(primary_cov) = primary.coverage.clone() else { return fail("coverage", "is required but missing") };
+    let Some(next) = primary.other_coverages.iter().find(|o| o.payer_id.trim() == payer_id.trim()) else {
+        return fail("other_coverages", "holds no coverage with the next payer");
+    };
+    let mut coverage = next.clone();
+    coverage.payer_responsibility = "S".into();
+    let mut others = vec![pb::Coverage { payer_responsibility: "P".into(), ..primary_cov.clone() }];
+    others.extend(primary.other_coverages.iter().filter(|o| o.payer_id.trim() != payer_id.trim()).cloned());
+    let mut prior = adjudication.clone();
+    if prior.payer_id.trim().is_empty() {
+        prior.payer_id = primary_cov.payer_id.clone();
+    }
+    let base = patient_control_number(primary);
+    let pcn: String = base.chars().take(37).chain(std::iter::once('S')).collect();
+    Ok(pb::Claim {
+        claim_id: claim_id.to_string(),
+        coverage: Some(coverage),
+        other_coverages: others,
+        prior_adjudications: vec![prior],
+        patient_control_number: pcn,
+        version: 1,
+        frequency_code: "1".into(),
+        payer_claim_control_number: String::new(),
+        ..primary.clone()
     })
 }
 

@@ -72,3 +72,67 @@ pub async fn on_claim_scrubbed(ctx: &mut Ctx, _state: &State) -> Result<(), Hand
     }
     Ok(())
 }
+
+/// `remittance.secondary_claim_requested`: the primary payer has adjudicated; the claim goes on to the
+/// next payer as a new claim (the event's claim id) built from the primary as submission stored it,
+/// with the primary's adjudication in loops 2320/2330/2430 ([`decide::secondary_claim`]), pending
+/// for the next batch. A claim the primary payer crossed over itself is recorded held, not sent (the
+/// next payer has it already); one whose next payer is not among the claim's coverages is refused
+/// (dead-lettered with the reason).
+pub async fn on_secondary_claim_requested(ctx: &mut Ctx, _state: &State) -> Result<(), HandlerError> {
+    let env = ctx.envelope().clone();
+    let Some(Payload::SecondaryClaimRequested(ev)) = &env.payload else {
+        return Err(HandlerError::permanent(format!("event {}: not a SecondaryClaimRequested", env.event_id)));
+    };
+    if env.claim_id.is_empty() || ev.primary_claim_id.is_empty() {
+        return Err(HandlerError::permanent(format!("event {}: no claim id or primary claim id", env.event_id)));
+    }
+    let Some(bytes) = store::latest_claim(ctx.db(), &env.tenant_id, &ev.primary_claim_id).await? else {
+        return Err(HandlerError::permanent(format!(
+            "event {}: primary claim {} was never submitted here",
+            env.event_id, ev.primary_claim_id
+        )));
+    };
+    let primary = rcm_proto::common::Claim::decode(bytes.as_slice()).map_err(|_| {
+        HandlerError::permanent(format!("claim {}: the stored claim cannot be decoded", ev.primary_claim_id))
+    })?;
+    let adjudication = ev.primary.clone().unwrap_or_default();
+    let claim = decide::secondary_claim(&primary, &env.claim_id, &ev.payer_id, &adjudication).map_err(|e| {
+        HandlerError::permanent(format!(
+            "event {}: secondary claim {}: {} {}",
+            env.event_id, env.claim_id, e.field, e.reason
+        ))
+    })?;
+    let bytes = claim.encode_to_vec();
+    let payer_id = claim.coverage.as_ref().map(|c| c.payer_id.trim()).unwrap_or_default();
+    let new = NewClaim {
+        tenant: &env.tenant_id,
+        claim_id: &env.claim_id,
+        version: 1,
+        frequency_code: "1",
+        patient_control_number: decide::patient_control_number(&claim),
+        payer_id,
+        total_charge_cents: claim.lines.iter().map(|l| l.charge_cents).sum(),
+        claim: &bytes,
+        correlation_id: &env.correlation_id,
+        scrubbed_event_id: &env.event_id,
+    };
+    if !store::insert_pending(ctx.db(), &new).await? {
+        tracing::info!(tenant = %env.tenant_id, claim_id = %env.claim_id, "secondary claim already known; not queued again");
+        return Ok(());
+    }
+    if ev.crossed_over {
+        store::mark_held(
+            ctx.db(),
+            &env.tenant_id,
+            &env.claim_id,
+            1,
+            "crossed over by the primary payer; not sent again",
+        )
+        .await?;
+        tracing::info!(tenant = %env.tenant_id, claim_id = %env.claim_id, payer = %ev.payer_id, "secondary claim crossed over; held");
+    } else {
+        tracing::info!(tenant = %env.tenant_id, claim_id = %env.claim_id, payer = %ev.payer_id, "secondary claim pending");
+    }
+    Ok(())
+}

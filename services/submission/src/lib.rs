@@ -44,7 +44,9 @@ pub async fn start(
     let config: SubmissionConfig = platform.config.section(NAME)?;
     config.check()?;
     let host = ServiceHost::open(platform, NAME, &MIGRATOR).await?;
-    let router = Router::new(NAME).on(EventType::ClaimScrubbed, handler!(handlers::on_claim_scrubbed));
+    let router = Router::new(NAME)
+        .on(EventType::ClaimScrubbed, handler!(handlers::on_claim_scrubbed))
+        .on(EventType::SecondaryClaimRequested, handler!(handlers::on_secondary_claim_requested));
     let batcher = batcher::Batcher::new(host.clone(), &config);
     let poller = acks::AckPoller::new(host.clone(), config.poll_interval_ms, config.partner.clone());
     let handles = vec![

@@ -38,6 +38,17 @@ pub async fn latest_version(
     Ok(row.map(|(v, s)| (v, ClaimState::parse(&s).unwrap_or(ClaimState::Held))))
 }
 
+/// The claim as its latest version was stored (the encoded rcm.common.v1.Claim).
+pub async fn latest_claim(conn: &mut PgConnection, tenant: &str, claim_id: &str) -> Result<Option<Vec<u8>>> {
+    let row: Option<(Vec<u8>,)> =
+        sqlx::query_as("SELECT claim FROM claims WHERE tenant_id = $1 AND claim_id = $2 ORDER BY version DESC LIMIT 1")
+            .bind(tenant)
+            .bind(claim_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(c,)| c))
+}
+
 /// Stores a pending claim version; false when the tenant already has it (a duplicate event).
 pub async fn insert_pending(conn: &mut PgConnection, c: &NewClaim<'_>) -> Result<bool> {
     let r = sqlx::query(

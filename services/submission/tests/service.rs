@@ -564,3 +564,97 @@ async fn acknowledgements_written_by_others_are_taken_in_and_matched() {
     pool.close().await;
     h.cleanup().await;
 }
+
+/// A secondary claim: after the primary payer's adjudication (remittance's
+/// `secondary_claim_requested`), the claim goes to the next payer with the primary's coverage,
+/// payment and adjustments in loops 2320/2330B/2430, as an 837P that pyx12 passes.
+#[tokio::test]
+async fn a_secondary_claim_carries_the_primarys_adjudication_to_the_next_payer() {
+    use rcm_proto::events::SecondaryClaimRequested;
+    let h = Harness::new().await;
+    let shutdown = CancellationToken::new();
+    let handles = h.start(&shutdown).await;
+    // Given a claim to PAYA whose patient also has coverage with SEC01, sent
+    let mut primary = claim(1, "PAYA", "1234567893");
+    primary.other_coverages = vec![pb::Coverage {
+        payer_id: "SEC01".into(),
+        payer_name: "Second Plan".into(),
+        member_id: "SEC000001".into(),
+        relationship: "18".into(),
+        claim_filing: "CI".into(),
+        ..Default::default()
+    }];
+    h.publish(&h.scrubbed(primary.clone()), None).await;
+    let outbound = h.dir("outbound");
+    wait_for("the primary's 837", || async { files(&outbound, ".837").len() == 1 }).await;
+
+    // When the primary payer has paid part of it and remittance asks for the secondary claim
+    let cas = |group: &str, reason: &str, cents: i64| pb::ClaimAdjustment {
+        group: group.into(),
+        reason: reason.into(),
+        amount_cents: cents,
+        ..Default::default()
+    };
+    let adjudication = pb::PayerAdjudication {
+        payer_id: "PAYA".into(),
+        payer_name: "Plan PAYA".into(),
+        payer_claim_control_number: "PCC-1".into(),
+        paid_cents: 13_000,
+        patient_responsibility_cents: 2_000,
+        adjudication_date: "2026-01-20".into(),
+        adjustments: vec![],
+        lines: vec![
+            pb::LineAdjudication {
+                line_id: "1-1".into(),
+                procedure_code: "99214".into(),
+                paid_cents: 10_000,
+                adjustments: vec![cas("CO", "45", 3_100), cas("PR", "2", 2_000)],
+                ..Default::default()
+            },
+            pb::LineAdjudication {
+                line_id: "1-2".into(),
+                procedure_code: "83036".into(),
+                paid_cents: 3_000,
+                adjustments: vec![cas("CO", "45", 1_500)],
+                ..Default::default()
+            },
+        ],
+    };
+    let origin = Origin { tenant: TENANT.into(), claim_id: "claim-1-S".into(), ..Origin::default() };
+    let ev = Payload::SecondaryClaimRequested(SecondaryClaimRequested {
+        primary_claim_id: "claim-1".into(),
+        payer_id: "SEC01".into(),
+        payer_name: "Second Plan".into(),
+        crossed_over: false,
+        primary: Some(adjudication),
+    });
+    h.publish(&envelope::new_envelope(&h.platform.det, "remittance", &origin, ev), None).await;
+
+    // Then a second 837 goes to SEC01 with the primary as the other payer, on the claim and its lines
+    wait_for("the secondary's 837", || async { files(&outbound, ".837").len() == 2 }).await;
+    let name = files(&outbound, ".837").into_iter().find(|n| n.ends_with("-SEC01.837")).expect("a file for SEC01");
+    let path = outbound.join(&name);
+    let doc = rcm_x12::x837p::parse_837p(&std::fs::read(&path).unwrap()).unwrap();
+    assert!(doc.findings.is_empty(), "{:?}", doc.findings);
+    let c = doc.claims().next().unwrap();
+    assert_eq!(c.patient_control_number, format!("{}S", primary.patient_control_number));
+    assert_eq!((c.payer.id.as_str(), c.subscriber.payer_responsibility.as_str()), ("SEC01", "S"));
+    assert_eq!(c.subscriber.member_id, "SEC000001");
+    let other = &c.other_subscribers[0];
+    assert_eq!((other.payer.id.as_str(), other.payer_responsibility.as_str(), other.paid), ("PAYA", "P", Some(13_000)));
+    assert_eq!(other.member_id, primary.coverage.as_ref().unwrap().member_id);
+    let line_paid: Vec<i64> = c.lines.iter().map(|l| l.adjudications[0].paid).collect();
+    assert_eq!(line_paid, [10_000, 3_000]);
+    assert_eq!(c.lines[0].adjudications[0].adjustments.len(), 2);
+    pyx12(&path);
+    wait_for("the secondary's ClaimSubmitted", || async {
+        h.events(EventType::ClaimSubmitted).await.iter().any(|e| e.claim_id == "claim-1-S")
+    })
+    .await;
+
+    shutdown.cancel();
+    for handle in handles {
+        handle.await.unwrap().unwrap();
+    }
+    h.cleanup().await;
+}
