@@ -193,6 +193,24 @@ async fn queue(ctx: &mut Ctx, state: &State, outcome: Outcome, r: &Remittance) -
         appeal_deadline: deadline,
         appeal_rule: &rule,
     };
+    // One open item per claim: a later remittance of a claim already in the queue (the other part
+    // of a split payment, a reprocessing) updates it instead of queueing the claim twice.
+    if let Some(open) = store::open_item_for_claim(ctx.db(), &tenant, &claim).await.map_err(Error::from)? {
+        if store::refresh_open_item(ctx.db(), open, &item).await.map_err(Error::from)? {
+            let action = NewAction {
+                work_item_id: open,
+                action: "updated",
+                actor: crate::NAME,
+                at: ctx.now(),
+                detail: format!("{} {} {}", c.category.as_str(), c.action.as_str(), c.reason_codes.join(" ")),
+                note: None,
+                event_id: None,
+            };
+            store::append_action(ctx.db(), &tenant, &action).await.map_err(Error::from)?;
+            tracing::info!(%tenant, claim_id = %claim, work_item_id = %open, "a later remittance updated the open work item");
+        }
+        return Ok(());
+    }
     if !store::insert_work_item(ctx.db(), &item).await.map_err(Error::from)? {
         tracing::info!(%tenant, claim_id = %claim, %event_id, "this remittance is already in the work queue; nothing new");
         return Ok(());

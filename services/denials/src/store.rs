@@ -67,6 +67,58 @@ const WORK_ITEM_COLUMNS: &str = "work_item_id, claim_id, outcome, category, prio
      recommended_action, expected_recovery_cents, remit_date, appeal_deadline, appeal_rule, code_flags, \
      codes_version, assignee, resolution, resolved_at, written_off_cents, write_off_reason";
 
+/// The claim's open work item, when it has one (status `open`).
+pub async fn open_item_for_claim(conn: &mut PgConnection, tenant: &str, claim_id: &str) -> sqlx::Result<Option<Uuid>> {
+    let row: Option<(Uuid,)> = sqlx::query_as(
+        "SELECT work_item_id FROM work_items WHERE tenant_id = $1 AND claim_id = $2 AND status = 'open'
+         ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(claim_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Brings an open work item up to a later remittance of its claim (another part of a split payment,
+/// a reprocessed claim): its classification, money, priority and deadline. False when the item
+/// already stands for this remittance.
+pub async fn refresh_open_item(conn: &mut PgConnection, work_item_id: Uuid, w: &NewWorkItem<'_>) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE work_items SET remittance_key = $3, source_event_id = $4, outcome = $5, category = $6, priority = $7,
+             reason_codes = $8, denied_cents = $9, charge_cents = $10, paid_cents = $11, claim_status = $12,
+             payer_claim_control_number = $13, era_file = $14, payment_trace = $15, updated_at = $16,
+             recommended_action = $17, expected_recovery_cents = $18, remit_date = $19, appeal_deadline = $20,
+             appeal_rule = $21, code_flags = $22
+         WHERE tenant_id = $1 AND work_item_id = $2 AND remittance_key <> $3",
+    )
+    .bind(w.tenant_id)
+    .bind(work_item_id)
+    .bind(w.remittance_key)
+    .bind(w.source_event_id)
+    .bind(w.outcome.as_str())
+    .bind(w.classification.category.as_str())
+    .bind(w.priority)
+    .bind(&w.classification.reason_codes)
+    .bind(w.classification.denied_cents)
+    .bind(w.remittance.charge_cents)
+    .bind(w.remittance.paid_cents)
+    .bind(&w.remittance.claim_status)
+    .bind(&w.remittance.payer_claim_control_number)
+    .bind(&w.remittance.era_file)
+    .bind(&w.remittance.payment_trace)
+    .bind(w.now)
+    .bind(w.classification.action.as_str())
+    .bind(w.classification.expected_recovery_cents)
+    .bind(w.remit_date)
+    .bind(w.appeal_deadline)
+    .bind(w.appeal_rule)
+    .bind(&w.classification.code_flags)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Inserts the item unless the claim already has one for this remittance. True when inserted.
 pub async fn insert_work_item(conn: &mut PgConnection, w: &NewWorkItem<'_>) -> sqlx::Result<bool> {
     let r = sqlx::query(

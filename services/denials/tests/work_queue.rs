@@ -300,3 +300,48 @@ async fn a_correction_is_requested_once_per_denial_with_the_payer_claim_and_the_
     pool.close().await;
     h.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_claim_denied_again_by_a_later_remittance_keeps_one_open_work_item() {
+    let h = Harness::new().await;
+    let shutdown = CancellationToken::new();
+    let mut routes = tonic::service::RoutesBuilder::default();
+    let tasks = rcm_denials::start(&h.platform, &mut routes, shutdown.clone()).await.unwrap();
+    // Given a claim partially paid by one 835 (a line denied CO-16)
+    let first = remittance("ICN-9", "1", 30_000, 10_000, 0, vec![adj("CO", "16", 20_000)]);
+    h.publish(
+        &h.event("c9", "corr-9", Payload::ClaimPartiallyPaid(ClaimPartiallyPaid { remittance: Some(first) })),
+        None,
+    )
+    .await;
+    // When a second 835 (the rest of a split payment) leaves another line denied CO-50
+    let mut second =
+        remittance("ICN-9", "1", 30_000, 10_000, 0, vec![adj("CO", "16", 10_000), adj("CO", "50", 10_000)]);
+    second.era_file = "era-0002.835".into();
+    second.payment_trace = "EFT0002".into();
+    h.publish(
+        &h.event("c9", "corr-9", Payload::ClaimPartiallyPaid(ClaimPartiallyPaid { remittance: Some(second) })),
+        None,
+    )
+    .await;
+    let pool =
+        db::connect(&h.config.database_url, &db::database_name(&h.config.database_prefix, "denials"), 2).await.unwrap();
+    wait_for("both events handled", || async { count(&pool, "SELECT count(*) FROM inbox").await == 2 }).await;
+    wait_for("the outbox to drain", || async { rcm_runtime::outbox::pending(&pool).await.unwrap() == 0 }).await;
+
+    // Then the claim has one open work item, as the later remittance says, queued once
+    let items: Vec<(String, String)> =
+        sqlx::query_as("SELECT era_file, status FROM work_items WHERE claim_id = 'c9'").fetch_all(&pool).await.unwrap();
+    assert_eq!(items, [("era-0002.835".to_string(), "open".to_string())]);
+    assert_eq!(h.events(EventType::DenialQueued).await.len(), 1);
+    let actions: Vec<(String,)> =
+        sqlx::query_as("SELECT action FROM work_item_actions ORDER BY at").fetch_all(&pool).await.unwrap();
+    assert_eq!(actions, [("queued".to_string(),), ("updated".to_string(),)]);
+
+    shutdown.cancel();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    pool.close().await;
+    h.cleanup().await;
+}
