@@ -38,6 +38,12 @@ pub fn profile(mut config: Config) -> Config {
         config.grpc_addr = "127.0.0.1:50151".into();
     }
     config.metrics_addr = String::new();
+    // The payer reverses and re-adjudicates a few claims and pays a few across two 835s, as payers
+    // do; remittance posts both (unless the configuration already says otherwise).
+    config
+        .services
+        .entry("simulator")
+        .or_insert_with(|| serde_json::json!({ "reversal_per_100": 2, "split_payment_per_100": 3 }));
     config
 }
 
