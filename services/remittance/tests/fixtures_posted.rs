@@ -49,6 +49,10 @@ async fn the_835s_pyx12_passes_post_without_error_and_each_claim_gets_the_835s_m
     assert!(claims_checked >= fixtures.len(), "{} files, {claims_checked} claims", fixtures.len());
 }
 
+/// What a fixture says of one claim: charge, payment, lines (id, procedure, charge).
+#[derive(Default)]
+struct Billed(i64, i64, Vec<(String, String, i64)>);
+
 /// Bills the claims a fixture pays (in a tenant of its own: samples share patient control numbers),
 /// uploads it, and checks every payment posted and every claim's money. Returns the claims checked.
 async fn post_one(path: &Path) -> usize {
@@ -74,7 +78,7 @@ async fn post_one(path: &Path) -> usize {
     let doc = x835::parse_835(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
     // Given the claims the file pays, billed with their charges and lines (reversals undo what was
     // never posted here: they are not billed)
-    let mut billed: BTreeMap<String, (i64, i64, Vec<(String, String, i64)>)> = BTreeMap::new();
+    let mut billed: BTreeMap<String, Billed> = BTreeMap::new();
     for c in doc.remittances.iter().flat_map(|r| r.claims()).filter(|c| c.status.as_str() != "22") {
         // A sample that pays several CLPs under one patient control number is, to us, one claim
         // paid in parts: billed with all their lines.
@@ -86,7 +90,7 @@ async fn post_one(path: &Path) -> usize {
             (format!("{}-{}", c.patient_control_number, start + n), l.procedure.code.to_string(), l.charge)
         }));
     }
-    for (pcn, (charge, _, lines)) in &billed {
+    for (pcn, Billed(charge, _, lines)) in &billed {
         let lined: i64 = lines.iter().map(|l| l.2).sum();
         let mut lines: Vec<(&str, &str, i64)> =
             lines.iter().map(|(id, code, c)| (id.as_str(), code.as_str(), *c)).collect();
@@ -125,7 +129,7 @@ async fn post_one(path: &Path) -> usize {
         assert_eq!(p.status, "posted", "{name}: {}", p.reason);
     }
     // And each claim's posted money is what the 835 says
-    for (pcn, (charge, paid, _)) in &billed {
+    for (pcn, Billed(charge, paid, _)) in &billed {
         let b = client
             .get_claim_balance(ClaimRef { tenant_id: TENANT.into(), claim_id: format!("c-{pcn}") })
             .await
