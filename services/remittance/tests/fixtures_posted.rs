@@ -7,11 +7,9 @@ mod common;
 use common::*;
 use rcm_proto::common::ClaimRef;
 use rcm_proto::remittance::UploadRemittanceRequest;
-use rcm_proto::remittance::remittance_service_client::RemittanceServiceClient;
 use rcm_x12::x835;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use tokio_util::sync::CancellationToken;
 
 /// The fixtures SOURCES.md marks as passing pyx12.
 fn passing_fixtures() -> Vec<PathBuf> {
@@ -57,22 +55,8 @@ struct Billed(i64, i64, Vec<(String, String, i64)>);
 /// uploads it, and checks every payment posted and every claim's money. Returns the claims checked.
 async fn post_one(path: &Path) -> usize {
     let h = Harness::new().await;
-    let shutdown = CancellationToken::new();
-    let mut routes = tonic::service::RoutesBuilder::default();
-    let tasks = rcm_remittance::start(&h.platform, &mut routes, shutdown.clone()).await.unwrap();
-    let addr = free_addr();
-    let server = tokio::spawn(rcm_runtime::grpc::serve(
-        addr,
-        routes,
-        &["rcm.remittance.v1.RemittanceService"],
-        shutdown.clone(),
-    ));
-    let mut client = loop {
-        match RemittanceServiceClient::connect(format!("http://{addr}")).await {
-            Ok(c) => break c,
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
-        }
-    };
+    let running = h.serve().await;
+    let mut client = running.client.clone();
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let bytes = std::fs::read(path).unwrap();
     let doc = x835::parse_835(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -138,11 +122,7 @@ async fn post_one(path: &Path) -> usize {
         assert_eq!((b.billed_cents, b.paid_cents), (*charge, *paid), "{name} {pcn}: {b:?}");
         assert_eq!(b.balance_cents, b.billed_cents - b.paid_cents - b.adjusted_cents, "{name} {pcn}");
     }
-    shutdown.cancel();
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
-    server.await.unwrap().unwrap();
+    running.stop().await;
     h.cleanup().await;
     billed.len()
 }

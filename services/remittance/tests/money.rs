@@ -7,16 +7,14 @@
 
 mod common;
 
-use common::{Clp, Harness, TENANT, era, era_plb, free_addr, svc, wait_for};
+use common::{Clp, Harness, TENANT, era, era_plb, svc, wait_for};
 use rcm_proto::common::ClaimRef;
 use rcm_proto::events::{Envelope, envelope::Payload};
-use rcm_proto::remittance::remittance_service_client::RemittanceServiceClient;
 use rcm_proto::remittance::{
     ListHeldRemittancesRequest, ListProviderLedgerRequest, ListUnmatchedRequest, UploadRemittanceRequest,
     UploadRemittanceResponse,
 };
-use rcm_runtime::{EventType, db};
-use tokio_util::sync::CancellationToken;
+use rcm_runtime::EventType;
 
 fn remittance(env: &Envelope) -> &rcm_proto::events::Remittance {
     match &env.payload {
@@ -30,20 +28,9 @@ fn remittance(env: &Envelope) -> &rcm_proto::events::Remittance {
 #[tokio::test]
 async fn splits_add_up_reversals_restore_duplicates_post_nothing_and_balances_hold() {
     let h = Harness::new().await;
-    let shutdown = CancellationToken::new();
-    let mut routes = tonic::service::RoutesBuilder::default();
-    let tasks = rcm_remittance::start(&h.platform, &mut routes, shutdown.clone()).await.unwrap();
-    let addr = free_addr();
-    let server = tokio::spawn(rcm_runtime::grpc::serve(
-        addr,
-        routes,
-        &["rcm.remittance.v1.RemittanceService"],
-        shutdown.clone(),
-    ));
-    let pool = db::connect(&h.config.database_url, &db::database_name(&h.config.database_prefix, "remittance"), 2)
-        .await
-        .unwrap();
-    let mut client = RemittanceServiceClient::connect(format!("http://{addr}")).await.unwrap();
+    let running = h.serve().await;
+    let pool = running.pool.clone();
+    let mut client = running.client.clone();
     let upload = |name: &str, content: String| UploadRemittanceRequest {
         tenant_id: TENANT.into(),
         file_name: name.into(),
@@ -274,11 +261,6 @@ async fn splits_add_up_reversals_restore_duplicates_post_nothing_and_balances_ho
         .await;
     assert!(bad.is_err(), "the CHECK refuses a balance that does not add up");
 
-    shutdown.cancel();
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
-    server.await.unwrap().unwrap();
-    pool.close().await;
+    running.stop().await;
     h.cleanup().await;
 }

@@ -6,14 +6,12 @@
 
 use rcm_proto::common::ClaimRef;
 use rcm_proto::events::{Envelope, Remittance, envelope::Payload};
-use rcm_proto::remittance::remittance_service_client::RemittanceServiceClient;
-use rcm_runtime::{EventType, db};
+use rcm_runtime::EventType;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 mod common;
 
-use common::{Clp, Harness, TENANT, count, era, exists, free_addr, svc, wait_for};
+use common::{Clp, Harness, TENANT, count, era, exists, svc, wait_for};
 
 fn remittance_of(env: &Envelope) -> &Remittance {
     match &env.payload {
@@ -27,19 +25,8 @@ fn remittance_of(env: &Envelope) -> &Remittance {
 #[tokio::test]
 async fn an_835_posts_each_claim_once_and_keeps_what_it_cannot_post() {
     let h = Harness::new().await;
-    let shutdown = CancellationToken::new();
-    let mut routes = tonic::service::RoutesBuilder::default();
-    let tasks = rcm_remittance::start(&h.platform, &mut routes, shutdown.clone()).await.unwrap();
-    let addr = free_addr();
-    let server = tokio::spawn(rcm_runtime::grpc::serve(
-        addr,
-        routes,
-        &["rcm.remittance.v1.RemittanceService"],
-        shutdown.clone(),
-    ));
-    let pool = db::connect(&h.config.database_url, &db::database_name(&h.config.database_prefix, "remittance"), 2)
-        .await
-        .unwrap();
+    let running = h.serve().await;
+    let pool = running.pool.clone();
 
     // Given four submitted claims
     let s1 = h.submit("c1", "PCN-1", &[("c1-L1", "99213", 12_000), ("c1-L2", "85025", 8_000)]).await;
@@ -48,7 +35,7 @@ async fn an_835_posts_each_claim_once_and_keeps_what_it_cannot_post() {
     h.submit("c4", "PCN-4", &[("c4-L1", "93000", 10_000)]).await;
     wait_for("four expected claims", || async { count(&pool, "SELECT count(*) FROM expected_claims").await == 4 })
         .await;
-    let mut client = RemittanceServiceClient::connect(format!("http://{addr}")).await.unwrap();
+    let mut client = running.client.clone();
     let status = |claim: &str| ClaimRef { tenant_id: TENANT.into(), claim_id: claim.into() };
     assert_eq!(client.get_claim_status(status("c3")).await.unwrap().into_inner().state, "expected");
 
@@ -302,11 +289,6 @@ async fn an_835_posts_each_claim_once_and_keeps_what_it_cannot_post() {
     assert!(unmatched.items.is_empty(), "the waiting claim was resolved: {:?}", unmatched.items);
     assert!(!exists(&h.inbound().join("era-1.835")) && !exists(&h.inbound().join("garbage.835")));
 
-    shutdown.cancel();
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
-    server.await.unwrap().unwrap();
-    pool.close().await;
+    running.stop().await;
     h.cleanup().await;
 }

@@ -120,6 +120,53 @@ impl Harness {
     }
 }
 
+/// The remittance service running for a test, with its gRPC server, a client and its database.
+pub struct Running {
+    pub client: rcm_proto::remittance::remittance_service_client::RemittanceServiceClient<tonic::transport::Channel>,
+    pub pool: sqlx::PgPool,
+    shutdown: tokio_util::sync::CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<rcm_runtime::Result<()>>>,
+    server: tokio::task::JoinHandle<rcm_runtime::Result<()>>,
+}
+
+impl Harness {
+    /// Starts the service (consumers, poller, relay) and its gRPC server; connects a client.
+    pub async fn serve(&self) -> Running {
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let mut routes = tonic::service::RoutesBuilder::default();
+        let tasks = rcm_remittance::start(&self.platform, &mut routes, shutdown.clone()).await.unwrap();
+        let addr = free_addr();
+        let server = tokio::spawn(rcm_runtime::grpc::serve(
+            addr,
+            routes,
+            &["rcm.remittance.v1.RemittanceService"],
+            shutdown.clone(),
+        ));
+        let name = rcm_runtime::db::database_name(&self.config.database_prefix, "remittance");
+        let pool = rcm_runtime::db::connect(&self.config.database_url, &name, 2).await.unwrap();
+        let client = loop {
+            use rcm_proto::remittance::remittance_service_client::RemittanceServiceClient;
+            match RemittanceServiceClient::connect(format!("http://{addr}")).await {
+                Ok(c) => break c,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        };
+        Running { client, pool, shutdown, tasks, server }
+    }
+}
+
+impl Running {
+    /// Stops the service and its server, and closes the pool.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        for t in self.tasks {
+            t.await.unwrap().unwrap();
+        }
+        self.server.await.unwrap().unwrap();
+        self.pool.close().await;
+    }
+}
+
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
