@@ -47,7 +47,7 @@ pub fn parse_835(input: &[u8]) -> Result<Document835> {
 
 /// [`parse_835`] in one pass: the 835 bodies are read while the envelopes are walked.
 pub(super) fn read_in_one_pass(input: &[u8]) -> Result<Document835> {
-    let mut bodies = Bodies::default();
+    let mut bodies = Bodies { dates: DateCache::for_input(input.len()), ..Bodies::default() };
     let file = parse_interchanges_with(input, &mut bodies)?;
     let mut read = bodies.read.into_iter();
     assemble(file, |_, (interchange, group), _, findings| {
@@ -66,7 +66,7 @@ pub(super) fn read_in_one_pass(input: &[u8]) -> Result<Document835> {
 pub(super) fn read_in_two_passes(input: &[u8]) -> Result<Document835> {
     let file = parse_interchanges(input)?;
     assemble(file, |ts, control, component, findings| {
-        let mut r = Reader::new(component);
+        let mut r = Reader::new(component, DateCache::for_input(0));
         ts.segments().try_for_each_segment(|seg| r.segment(seg))?;
         let (remittance, body_findings) = r.finish(ts, control)?;
         findings.extend(body_findings);
@@ -80,12 +80,17 @@ struct Bodies {
     open: Option<Reader>,
     /// The 835s read, in file order, with their findings.
     read: Vec<(Remittance, Vec<Finding>)>,
+    /// Lent to the open reader: the dates of one 835 are the dates of the next.
+    dates: DateCache,
 }
 
 impl<'a> BodyReader<'a> for Bodies {
     fn start(&mut self, id: &'a str, delims: &Delimiters) -> bool {
         let is_835 = id == "835";
-        self.open = is_835.then(|| Reader::new(delims.component));
+        if let Some(mut r) = self.open.take() {
+            self.dates = std::mem::take(&mut r.dates);
+        }
+        self.open = is_835.then(|| Reader::new(delims.component, std::mem::take(&mut self.dates)));
         is_835
     }
 
@@ -97,7 +102,8 @@ impl<'a> BodyReader<'a> for Bodies {
     }
 
     fn end(&mut self, ts: &TransactionSet<'a>) -> Result<()> {
-        if let Some(r) = self.open.take() {
+        if let Some(mut r) = self.open.take() {
+            self.dates = std::mem::take(&mut r.dates);
             // The control numbers are filled in by `read_in_one_pass`.
             self.read.push(r.finish(ts, (0, 0))?);
         }
@@ -289,8 +295,28 @@ impl LineLists {
     }
 }
 
-/// log2 of the number of entries of the reader's date cache.
-const DATE_CACHE_BITS: u32 = 9;
+/// Dates read, keyed by their eight bytes: the same dates repeat all through an 835 (service,
+/// statement and received dates of a few months), and parsing one costs more than finding it here.
+/// Direct-mapped; sized so that a few hundred dates seldom share a slot in a large file.
+#[derive(Default)]
+struct DateCache {
+    slots: Box<[Option<(u64, chrono::NaiveDate)>]>,
+    /// 64 - log2 of the number of slots (0 slots: every date is parsed).
+    shift: u32,
+}
+
+impl DateCache {
+    /// 4096 slots (64 KB) for a file of a megabyte or more, 512 for a smaller one.
+    fn for_input(len: usize) -> Self {
+        let bits = if len >= 1 << 20 { 12 } else { 9 };
+        DateCache { slots: vec![None; 1 << bits].into_boxed_slice(), shift: 64 - bits }
+    }
+
+    #[inline(always)]
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+}
 
 /// The state of one transaction set being read.
 struct Reader {
@@ -326,12 +352,11 @@ struct Reader {
     paid: i128,
     /// The interchange's component separator.
     component: u8,
-    /// Dates read, keyed by their eight bytes.
-    dates: Box<[Option<(u64, chrono::NaiveDate)>; 1 << DATE_CACHE_BITS]>,
+    dates: DateCache,
 }
 
 impl Reader {
-    fn new(component: u8) -> Self {
+    fn new(component: u8, dates: DateCache) -> Self {
         Reader {
             findings: Vec::new(),
             state: Loop::Header,
@@ -355,7 +380,7 @@ impl Reader {
             claim_adjusted: 0,
             paid: 0,
             component,
-            dates: Box::new([None; 1 << DATE_CACHE_BITS]),
+            dates,
         }
     }
 
@@ -407,20 +432,19 @@ impl Reader {
         ));
     }
 
-    /// Element `i` as a CCYYMMDD date. The same dates repeat all through an 835 (service, statement
-    /// and received dates of a few months), so dates read are kept in a small direct-mapped cache.
+    /// Element `i` as a CCYYMMDD date, through the [`DateCache`].
     #[inline]
     fn date(&mut self, seg: &Segment<'_>, i: usize) -> Result<chrono::NaiveDate> {
         let Ok(bytes) = <[u8; 8]>::try_from(seg.element_bytes(i)) else { return seg.ymd(i) };
         let key = u64::from_le_bytes(bytes);
-        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - DATE_CACHE_BITS)) as usize;
-        if let Some(&Some((k, d))) = self.dates.get(slot)
+        let slot = self.dates.slot(key);
+        if let Some(&Some((k, d))) = self.dates.slots.get(slot)
             && k == key
         {
             return Ok(d);
         }
         let d = seg.ymd(i)?;
-        if let Some(entry) = self.dates.get_mut(slot) {
+        if let Some(entry) = self.dates.slots.get_mut(slot) {
             *entry = Some((key, d));
         }
         Ok(d)
