@@ -1125,12 +1125,30 @@ fn read_moa(seg: &Segment<'_>) -> Result<OutpatientAdjudication> {
     })
 }
 
+/// A composite procedure (SVC01, SVC06): qualifier, code, up to four modifiers and a description.
+/// Most have a qualifier and a code only, read here without the general loop.
+#[inline(always)]
 fn read_procedure(seg: &Segment<'_>, i: usize, component: u8) -> Result<Procedure> {
-    let mut c = Components::new(seg.element(i), component);
-    let qualifier = match c.next() {
-        Some(q) if !q.is_empty() => q,
-        _ => return Err(seg.error(i, "has no product or service id qualifier (component 1)")),
+    let el = seg.element(i);
+    let (qualifier, rest) = match el.bytes().position(|b| b == component) {
+        Some(at) => (el.get(..at).unwrap_or(""), el.get(at + 1..)),
+        None => (el, None),
     };
+    if qualifier.is_empty() {
+        return Err(seg.error(i, "has no product or service id qualifier (component 1)"));
+    }
+    let code = match rest {
+        None => "",
+        Some(rest) if !rest.bytes().any(|b| b == component) => rest,
+        Some(rest) => return Ok(procedure_with_modifiers(qualifier, rest, component)),
+    };
+    Ok(Procedure { qualifier: qualifier.into(), code: code.into(), modifiers: Vec::new(), description: None })
+}
+
+/// [`read_procedure`] when there is more than the code after the qualifier (`rest`, from the code on).
+#[inline(never)]
+fn procedure_with_modifiers(qualifier: &str, rest: &str, component: u8) -> Procedure {
+    let mut c = Components::new(rest, component);
     let code = c.next().unwrap_or("");
     let mut found = [""; 4];
     let mut n = 0;
@@ -1148,7 +1166,13 @@ fn read_procedure(seg: &Segment<'_>, i: usize, component: u8) -> Result<Procedur
     }
     let modifiers = if n == 0 { Vec::new() } else { found.iter().take(n).map(|m| Str::from(*m)).collect() };
     let description = c.next().filter(|d| !d.is_empty()).map(Str::from);
-    Ok(Procedure { qualifier: qualifier.into(), code: code.into(), modifiers, description })
+    Procedure { qualifier: qualifier.into(), code: code.into(), modifiers, description }
+}
+
+/// SVC06, which few lines have (boxed in the model).
+#[inline(never)]
+fn read_original_procedure(seg: &Segment<'_>, component: u8) -> Result<Option<Box<Procedure>>> {
+    Ok(Some(Box::new(read_procedure(seg, 6, component)?)))
 }
 
 /// Reads an SVC onto the end of `lines` (built in place: a line is large).
@@ -1157,14 +1181,14 @@ fn read_svc_into(seg: &Segment<'_>, component: u8, lines: &mut Vec<ServiceLine>)
     let charge = seg.cents(2)?;
     let paid = seg.cents(3)?;
     let units = opt_decimal(seg, 5)?;
-    let original_procedure =
-        if seg.opt(6).is_some() { Some(Box::new(read_procedure(seg, 6, component)?)) } else { None };
+    let original_procedure = if seg.opt(6).is_some() { read_original_procedure(seg, component)? } else { None };
     let original_units = opt_decimal(seg, 7)?;
+    let revenue_code = seg.opt_text(4);
     lines.push(ServiceLine {
         procedure,
         charge,
         paid,
-        revenue_code: seg.opt_text(4),
+        revenue_code,
         units,
         original_procedure,
         original_units,
@@ -1261,4 +1285,57 @@ fn read_plb(seg: &Segment<'_>, component: u8) -> Result<ProviderAdjustment> {
         });
     }
     Ok(ProviderAdjustment { provider_id, fiscal_period_end, items })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::Segments;
+
+    /// SVC01 read the plain way: split on the separator, component 1 the qualifier (required), 2
+    /// the code, the non-empty ones of 3 to 6 the modifiers, 7 the description when not empty.
+    fn reference(el: &str) -> Option<Procedure> {
+        let parts: Vec<&str> = if el.is_empty() { vec![] } else { el.split(':').collect() };
+        let qualifier = parts.first().filter(|q| !q.is_empty())?;
+        let part = |i: usize| parts.get(i).copied().unwrap_or("");
+        Some(Procedure {
+            qualifier: (*qualifier).into(),
+            code: part(1).into(),
+            modifiers: (2..6).map(part).filter(|m| !m.is_empty()).map(Str::from).collect(),
+            description: Some(part(6)).filter(|d| !d.is_empty()).map(Str::from),
+        })
+    }
+
+    #[test]
+    fn procedures_read_as_split_on_the_component_separator() {
+        let shapes = [
+            "",
+            ":",
+            "HC",
+            "HC:",
+            "HC:99213",
+            ":99213",
+            "HC:99213:",
+            "HC:99213:25",
+            "HC:99213::59",
+            "HC:99213:25:59:76:77",
+            "HC:99213:25:59:76:77:DESC",
+            "HC:99213:::::DESC",
+            "HC:99213:::::",
+            "HC:99213:25:59:76:77:DESC:EXTRA",
+            "N4:12345678901",
+            "HC::25",
+            "HC:\u{e9}:\u{e9}",
+        ];
+        for el in shapes {
+            let text = format!("SVC*{el}*10*5~");
+            let mut segs = Segments::new(&text, Delimiters::default());
+            segs.try_for_each_segment(|seg| {
+                let got = read_procedure(seg, 1, b':').ok();
+                assert_eq!(got, reference(el), "{el:?}");
+                Ok(())
+            })
+            .expect("tokenizes");
+        }
+    }
 }
