@@ -1010,7 +1010,14 @@ fn read_lx(seg: &Segment<'_>) -> Result<u32> {
 /// Flattens a CAS segment's up to six reason/amount/quantity triples; returns the sum of their amounts.
 fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<i128> {
     let group = seg.req(1)?;
-    seg.req(2)?;
+    let reason = seg.req(2)?;
+    if seg.len() <= 4 {
+        // One triple, as most CAS segments have: read without the loop.
+        let amount = seg.cents(3)?;
+        let quantity = opt_decimal(seg, 4)?;
+        out.push(Adjustment { group: group.into(), reason: reason.into(), amount, quantity });
+        return Ok(amount as i128);
+    }
     let last = seg.len().min(19);
     let mut sum = 0;
     let mut r = 2;
