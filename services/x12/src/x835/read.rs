@@ -316,6 +316,20 @@ impl DateCache {
     fn slot(&self, key: u64) -> usize {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
+
+    /// Element `i` of `seg` as a date not in the cache, put in it when it is a date of eight bytes.
+    #[inline(never)]
+    fn read(&mut self, seg: &Segment<'_>, i: usize) -> Result<chrono::NaiveDate> {
+        let d = seg.ymd(i)?;
+        if let Ok(bytes) = <[u8; 8]>::try_from(seg.element_bytes(i)) {
+            let key = u64::from_le_bytes(bytes);
+            let slot = self.slot(key);
+            if let Some(entry) = self.slots.get_mut(slot) {
+                *entry = Some((key, d));
+            }
+        }
+        Ok(d)
+    }
 }
 
 /// The state of one transaction set being read.
@@ -432,22 +446,19 @@ impl Reader {
         ));
     }
 
-    /// Element `i` as a CCYYMMDD date, through the [`DateCache`].
-    #[inline]
+    /// Element `i` as a CCYYMMDD date, through the [`DateCache`]: a date found there is read inline,
+    /// another one by a call.
+    #[inline(always)]
     fn date(&mut self, seg: &Segment<'_>, i: usize) -> Result<chrono::NaiveDate> {
-        let Ok(bytes) = <[u8; 8]>::try_from(seg.element_bytes(i)) else { return seg.ymd(i) };
-        let key = u64::from_le_bytes(bytes);
-        let slot = self.dates.slot(key);
-        if let Some(&Some((k, d))) = self.dates.slots.get(slot)
-            && k == key
-        {
-            return Ok(d);
+        if let Ok(bytes) = <[u8; 8]>::try_from(seg.element_bytes(i)) {
+            let key = u64::from_le_bytes(bytes);
+            if let Some(&Some((k, d))) = self.dates.slots.get(self.dates.slot(key))
+                && k == key
+            {
+                return Ok(d);
+            }
         }
-        let d = seg.ymd(i)?;
-        if let Some(entry) = self.dates.slots.get_mut(slot) {
-            *entry = Some((key, d));
-        }
-        Ok(d)
+        self.dates.read(seg, i)
     }
 
     /// The open claim.
