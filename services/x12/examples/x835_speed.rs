@@ -5,7 +5,8 @@
 //! over it (best of N runs, default 5) and prints MB/s, by wall clock and by this thread's CPU time (the
 //! latter is what to look at on a shared machine). With `--write FILE` it also saves the file; with
 //! `--read FILE` it times the parse of that file instead; with `--like FIXTURE` the file is made of
-//! that 835's claims repeated (its payment and PLBs scaled to match) instead of generated ones.
+//! that 835's claims repeated (its payment and PLBs scaled to match) instead of generated ones; with
+//! `--bench` the file is the one the criterion bench (`benches/x12.rs`) parses for that size.
 
 use rcm_x12::syntax::parse_interchanges;
 use rcm_x12::x835::{generate, parse_835, write_835};
@@ -26,6 +27,8 @@ fn main() {
         std::fs::read_to_string(path).expect("read file")
     } else if let Some(path) = flag("--like") {
         like(path, mb)
+    } else if args.iter().any(|a| a == "--bench") {
+        bench_file(mb)
     } else {
         let t = Instant::now();
         let text = generate::sample_835_of_size((mb * 1e6) as usize, 42).expect("generated remittance writes");
@@ -57,6 +60,16 @@ fn main() {
     if best_cpu < f64::MAX {
         println!("parse_835: best of {runs} runs {:.1} ms thread CPU time, {:.0} MB/s", best_cpu * 1e3, mb / best_cpu);
     }
+}
+
+/// The 835 of `benches/x12.rs` for `mb` MB: `sample_835` with seed 7, on one line.
+fn bench_file(mb: f64) -> String {
+    let one = generate::sample_835(2_000, 7).expect("generate an 835");
+    let per_claim = one.len() / 2_000;
+    let claims = ((mb * 1e6) as usize / per_claim + 1).max(2_000);
+    let text = generate::sample_835(claims, 7).expect("generate an 835").replace('\n', "");
+    println!("bench file: {claims} claims, {:.1} MB", text.len() as f64 / 1e6);
+    text
 }
 
 /// About `mb` MB of 835 made of the claims of the (single-remittance) 835 at `path`, repeated.

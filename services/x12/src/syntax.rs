@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// The most elements a segment may have. The longest 5010 segments in the guides we read have 21
 /// (SV1, BPR); this leaves room for trailing separators without letting garbage run on.
 pub const MAX_ELEMENTS: usize = 64;
+const _: () = assert!(MAX_ELEMENTS.is_power_of_two(), "Segment::bounds takes indexes modulo MAX_ELEMENTS");
 /// The longest segment we accept, in bytes. Real segments are under a few hundred bytes; a longer
 /// one means a missing terminator or a file that is not X12.
 pub const MAX_SEGMENT_LEN: usize = 16 * 1024;
@@ -69,6 +70,10 @@ pub struct Segment<'a> {
     /// The whole segment, id included, without its terminator.
     text: &'a str,
     /// Offsets in `text` of each element separator; element `i` starts after `seps[i - 1]`.
+    ///
+    /// Invariant, which [`Segment::slice`] relies on for soundness: the first `count` offsets are
+    /// strictly increasing and less than `text.len()`, and each is the offset of an ASCII byte (the
+    /// element separator; the constructors, `tokenize` and `Segments::walk`, check it is ASCII).
     seps: [u16; MAX_ELEMENTS],
     count: u8,
     component: u8,
@@ -86,6 +91,11 @@ impl std::fmt::Debug for Segment<'_> {
 impl<'a> Segment<'a> {
     /// The segment `text` (no terminator) whose id is `id`, the first `id.len()` bytes of `text`.
     fn tokenize(id: &'a str, text: &'a str, delims: &Delimiters, pos: Position) -> Result<Self> {
+        // The invariant of `seps`: offsets of an ASCII byte, small enough for a u16.
+        check_delimiters_ascii(delims, pos)?;
+        if text.len() > MAX_SEGMENT_LEN {
+            return Err(X12Error::Syntax { pos, msg: format!("segment is longer than {MAX_SEGMENT_LEN} bytes") });
+        }
         let mut seps = [0u16; MAX_ELEMENTS];
         let mut count = 0usize;
         let body = text.as_bytes().get(id.len()..).unwrap_or_default();
@@ -96,7 +106,7 @@ impl<'a> Segment<'a> {
             seps[count] = (id.len() + at) as u16;
             count += 1;
         }
-        Ok(Segment {
+        let seg = Segment {
             id,
             text,
             seps,
@@ -104,7 +114,17 @@ impl<'a> Segment<'a> {
             component: delims.component,
             repetition: delims.repetition,
             pos,
-        })
+        };
+        debug_assert!(seg.invariant_holds(delims.element));
+        Ok(seg)
+    }
+
+    /// The invariant of `seps` (checked in debug builds, by the tests).
+    fn invariant_holds(&self, element: u8) -> bool {
+        let seps = self.seps.get(..self.count as usize).unwrap_or_default();
+        seps.windows(2).all(|w| w[0] < w[1])
+            && seps.iter().all(|&s| self.text.as_bytes().get(s as usize) == Some(&element))
+            && element.is_ascii()
     }
 
     /// The segment identifier, e.g. `CLP`.
@@ -129,29 +149,51 @@ impl<'a> Segment<'a> {
         self.count == 0
     }
 
+    /// Where element `i` (1-based) is in `text`, `None` when the segment has no such element.
+    #[inline(always)]
+    fn bounds(&self, i: usize) -> Option<(usize, usize)> {
+        let count = self.count as usize;
+        let j = i.wrapping_sub(1);
+        if j >= count {
+            return None;
+        }
+        // `j < i < count <= MAX_ELEMENTS` where they are used: the remainders change nothing, and
+        // tell the compiler that no bounds check is needed.
+        let start = self.seps[j % MAX_ELEMENTS] as usize + 1;
+        let end = if i < count { self.seps[i % MAX_ELEMENTS] as usize } else { self.text.len() };
+        Some((start, end))
+    }
+
     /// Element `i` (1-based) as written, or `""` when absent.
     #[inline(always)]
     pub fn element(&self, i: usize) -> &'a str {
-        let count = self.count as usize;
-        if i == 0 || i > count {
-            return "";
+        match self.bounds(i) {
+            Some((start, end)) => self.slice(start, end),
+            None => "",
         }
-        let start = self.seps[i - 1] as usize + 1;
-        let end = if i < count { self.seps[i] as usize } else { self.text.len() };
-        &self.text[start..end]
     }
 
-    /// Element `i` as bytes, or empty when absent: for values read as numbers, dates or codes, where
-    /// a `str` (and the checks that a `str` is cut at character boundaries) is not needed.
+    /// Element `i` as bytes, or empty when absent: for values read as numbers, dates or codes.
     #[inline(always)]
     pub fn element_bytes(&self, i: usize) -> &'a [u8] {
-        let count = self.count as usize;
-        if i == 0 || i > count {
-            return &[];
+        match self.bounds(i) {
+            Some((start, end)) => self.slice(start, end).as_bytes(),
+            None => &[],
         }
-        let start = self.seps[i - 1] as usize + 1;
-        let end = if i < count { self.seps[i] as usize } else { self.text.len() };
-        self.text.as_bytes().get(start..end).unwrap_or_default()
+    }
+
+    /// `text[start..end]` for the bounds of an element, without checking them again: the readers
+    /// read every element this way, and the checks (that the range is in `text` and at character
+    /// boundaries) would cost more than the rest of getting an element.
+    #[inline(always)]
+    fn slice(&self, start: usize, end: usize) -> &'a str {
+        debug_assert!(start <= end && end <= self.text.len());
+        debug_assert!(self.text.is_char_boundary(start) && self.text.is_char_boundary(end));
+        // SAFETY: by the invariant of `seps` (see the field), `Segment::bounds` gives a range with
+        // start <= end <= text.len() (each element ends at the next separator or at the end of
+        // `text`, and starts just past a separator before that), whose ends are at, or just past,
+        // an ASCII byte of `text` or at its end, which are character boundaries in UTF-8.
+        unsafe { self.text.get_unchecked(start..end) }
     }
 
     /// Component `j` (1-based) of composite element `i`, or `""`.
@@ -251,6 +293,40 @@ impl<'a> Segment<'a> {
     }
 }
 
+/// `text[start..end]` for offsets the tokenizer found, without checking again that they are at
+/// character boundaries (which costs more than the rest of reading an element); `""` when the range
+/// is not inside `text`.
+///
+/// Callers pass offsets that are 0, `text.len()`, or at or just past an ASCII byte of `text` (an
+/// element separator, the segment terminator, skipped whitespace): in UTF-8 an ASCII byte is a
+/// whole character, so these are character boundaries. Tests check it in debug builds.
+#[inline(always)]
+fn cut(text: &str, start: usize, end: usize) -> &str {
+    debug_assert!(start > end || end > text.len() || (text.is_char_boundary(start) && text.is_char_boundary(end)));
+    match text.as_bytes().get(start..end) {
+        // SAFETY: `text` is UTF-8 and `start` and `end` are character boundaries of it (above), so
+        // the bytes between them are UTF-8.
+        Some(bytes) => unsafe { std::str::from_utf8_unchecked(bytes) },
+        None => "",
+    }
+}
+
+/// The element separator and segment terminator must be ASCII for the tokenizer's offsets to be at
+/// character boundaries. [`Delimiters`] read from an ISA always are; this is for ones made by hand.
+#[inline(always)]
+fn check_delimiters_ascii(delims: &Delimiters, pos: Position) -> Result<()> {
+    if delims.element.is_ascii() && delims.segment.is_ascii() {
+        return Ok(());
+    }
+    Err(non_ascii_delimiters(pos))
+}
+
+#[cold]
+#[inline(never)]
+fn non_ascii_delimiters(pos: Position) -> X12Error {
+    X12Error::Syntax { pos, msg: "the element separator and segment terminator must be ASCII characters".into() }
+}
+
 /// Tokenizes segments from a slice of an interchange.
 #[derive(Clone)]
 pub struct Segments<'a> {
@@ -307,6 +383,10 @@ impl<'a> Segments<'a> {
         }
         let start = self.at;
         let pos = Position { segment: self.next_index, offset: self.base + start };
+        if let Err(e) = check_delimiters_ascii(&self.delims, pos) {
+            self.at = bytes.len();
+            return Some(Err(e));
+        }
         let end = match memchr::memchr(self.delims.segment, &bytes[start..]) {
             Some(n) => start + n,
             None => {
@@ -336,64 +416,157 @@ impl<'a> Segments<'a> {
     }
 }
 
-/// High bit set in each byte of `x` that is zero (exact: no false positives from borrows).
+/// The bits of two masks over a 64-byte block: bit `i` of the first is set where `block[i] == a`, of
+/// the second where `block[i] == b`.
 #[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    const HI: u64 = 0x8080_8080_8080_8080;
-    !(((x & !HI).wrapping_add(!HI)) | x) & HI
+fn block_masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        // SAFETY: `sse2_masks` only needs SSE2, which this code is compiled for (the `cfg` above;
+        // every x86_64 CPU has it). It reads nothing but `block`, through safe code.
+        unsafe { sse2_masks(block, a, b) }
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        swar_masks(block, a, b)
+    }
 }
 
-/// Scans one segment from `start`, eight bytes at a time: returns how many element separators it has
-/// (their offsets from `start` go into `seps`, as far as there is room) and where its terminator is.
+/// [`block_masks`] with SSE2: sixteen bytes compared at once, the results gathered by `pmovmskb`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+#[target_feature(enable = "sse2")]
+fn sse2_masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set_epi64x, _mm_set1_epi8};
+    let (va, vb) = (_mm_set1_epi8(a as i8), _mm_set1_epi8(b as i8));
+    let (mut ma, mut mb) = (0u64, 0u64);
+    for (k, part) in block.chunks_exact(16).enumerate() {
+        let word = |at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(part.get(at..at + 8).unwrap_or(&[0; 8]));
+            i64::from_le_bytes(w)
+        };
+        // Two 8-byte reads the compiler merges into one unaligned 16-byte load.
+        let v: __m128i = _mm_set_epi64x(word(8), word(0));
+        ma |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, va)) as u32 as u64) << (16 * k);
+        mb |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, vb)) as u32 as u64) << (16 * k);
+    }
+    (ma, mb)
+}
+
+/// [`block_masks`] eight bytes at a time in a `u64`, for targets without SSE2.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 #[inline(always)]
-fn scan_segment(
-    bytes: &[u8],
-    start: usize,
+fn swar_masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // High bit set in each byte of `x` that is zero (exact: no false positives from borrows).
+    let zero_bytes = |x: u64| !(((x & !HI).wrapping_add(!HI)) | x) & HI;
+    // The high bits of the eight bytes gathered into one byte (bit i from byte i).
+    let gather = |x: u64| (x >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+    let (ra, rb) = (LO * a as u64, LO * b as u64);
+    let (mut ma, mut mb) = (0u64, 0u64);
+    for (k, part) in block.chunks_exact(8).enumerate() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(part);
+        let w = u64::from_le_bytes(w);
+        ma |= gather(zero_bytes(w ^ ra)) << (8 * k);
+        mb |= gather(zero_bytes(w ^ rb)) << (8 * k);
+    }
+    (ma, mb)
+}
+
+/// Finds element separators and segment terminators 64 bytes at a time: a block's bytes are compared
+/// to both at once into two bit masks, which the segments of the block then read bit by bit.
+struct BlockScanner {
+    /// Offset of the block in the input.
+    base: usize,
+    /// The block's element separators and terminators at or after the scan position.
+    elements: u64,
+    terminators: u64,
     element: u8,
     terminator: u8,
-    seps: &mut [u16; MAX_ELEMENTS],
-) -> (usize, Option<usize>) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    let rest = bytes.get(start..).unwrap_or_default();
-    let (e, t) = (LO * element as u64, LO * terminator as u64);
-    let mut count = 0usize;
-    let mut record = |i: usize| {
-        if let Some(slot) = seps.get_mut(count) {
-            *slot = i as u16;
+}
+
+impl BlockScanner {
+    /// A scanner positioned at `at` in `bytes`.
+    #[inline(always)]
+    fn new(bytes: &[u8], at: usize, element: u8, terminator: u8) -> Self {
+        let mut s = BlockScanner { base: 0, elements: 0, terminators: 0, element, terminator };
+        s.load(bytes, at & !63);
+        s
+    }
+
+    /// Loads the block that starts at `base` (the bytes past the end of `bytes` match nothing).
+    #[inline(always)]
+    fn load(&mut self, bytes: &[u8], base: usize) {
+        self.base = base;
+        let (e, t) = match bytes.get(base..base.saturating_add(64)).and_then(|b| <&[u8; 64]>::try_from(b).ok()) {
+            Some(block) => block_masks(block, self.element, self.terminator),
+            None => tail_masks(bytes.get(base..).unwrap_or_default(), self.element, self.terminator),
+        };
+        self.elements = e;
+        self.terminators = t;
+    }
+
+    /// Scans the segment that starts at `start` (at or after where the last scan ended): returns
+    /// how many element separators it has (their offsets from `start` go into `seps`, as far as
+    /// there is room) and where its terminator is, `None` when the input ends first.
+    #[inline(always)]
+    fn scan(&mut self, bytes: &[u8], start: usize, seps: &mut [u16; MAX_ELEMENTS]) -> (usize, Option<usize>) {
+        let off = start.wrapping_sub(self.base);
+        if off >= 64 {
+            self.load(bytes, start & !63);
         }
-        count += 1;
-    };
-    let mut chunks = rest.chunks_exact(8);
-    let mut base = 0usize;
-    for chunk in chunks.by_ref() {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else { break };
-        let w = u64::from_le_bytes(word);
-        let at_end = zero_bytes(w ^ t);
-        let mut seps_here = zero_bytes(w ^ e);
-        if at_end != 0 {
-            let k = (at_end.trailing_zeros() / 8) as usize;
-            seps_here &= (1u64 << (8 * k)).wrapping_sub(1);
-            while seps_here != 0 {
-                record(base + (seps_here.trailing_zeros() / 8) as usize);
-                seps_here &= seps_here - 1;
+        // Drop what is before `start` (whitespace skipped between segments can include terminators).
+        let keep = u64::MAX << (start - self.base);
+        let mut elements = self.elements & keep;
+        let mut terminators = self.terminators & keep;
+        let mut count = 0usize;
+        loop {
+            if terminators != 0 {
+                let t = terminators.trailing_zeros();
+                let through = u64::MAX >> (63 - t);
+                let mut here = elements & (through >> 1);
+                while here != 0 {
+                    if let Some(slot) = seps.get_mut(count) {
+                        *slot = (self.base + here.trailing_zeros() as usize - start) as u16;
+                    }
+                    count += 1;
+                    here &= here - 1;
+                }
+                self.elements = elements & !through;
+                self.terminators = terminators & !through;
+                return (count, Some(self.base + t as usize));
             }
-            return (count, Some(start + base + k));
+            while elements != 0 {
+                if let Some(slot) = seps.get_mut(count) {
+                    *slot = (self.base + elements.trailing_zeros() as usize - start) as u16;
+                }
+                count += 1;
+                elements &= elements - 1;
+            }
+            let next = self.base + 64;
+            if next >= bytes.len() {
+                return (count, None);
+            }
+            self.load(bytes, next);
+            elements = self.elements;
+            terminators = self.terminators;
         }
-        while seps_here != 0 {
-            record(base + (seps_here.trailing_zeros() / 8) as usize);
-            seps_here &= seps_here - 1;
-        }
-        base += 8;
     }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == terminator {
-            return (count, Some(start + base + i));
-        }
-        if b == element {
-            record(base + i);
-        }
-    }
-    (count, None)
+}
+
+/// [`block_masks`] of the last, short block of the input.
+#[cold]
+#[inline(never)]
+fn tail_masks(rest: &[u8], a: u8, b: u8) -> (u64, u64) {
+    let mut block = [0u8; 64];
+    let n = rest.len().min(64);
+    block[..n].copy_from_slice(&rest[..n]);
+    let (ma, mb) = block_masks(&block, a, b);
+    let real = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+    (ma & real, mb & real)
 }
 
 impl<'a> Segments<'a> {
@@ -417,6 +590,10 @@ impl<'a> Segments<'a> {
         let delims = self.delims;
         let input = self.input;
         let bytes = input.as_bytes();
+        let mut scanner = BlockScanner::new(bytes, self.at, delims.element, delims.segment);
+        // With ASCII delimiters, `self.at` is always at a character boundary: it only ever moves
+        // past whitespace or to just past a segment terminator.
+        let ascii = delims.element.is_ascii() && delims.segment.is_ascii();
         let mut seg = Segment {
             id: "",
             text: "",
@@ -438,14 +615,20 @@ impl<'a> Segments<'a> {
             }
             let start = self.at;
             let pos = Position { segment: self.next_index, offset: self.base + start };
-            let (mut count, end) = scan_segment(bytes, start, delims.element, delims.segment, &mut seg.seps);
+            if !ascii {
+                self.at = bytes.len();
+                return Err(non_ascii_delimiters(pos));
+            }
+            let (mut count, end) = scanner.scan(bytes, start, &mut seg.seps);
             let Some(end) = end else {
                 self.at = bytes.len();
                 return Err(X12Error::Truncated(format!("{pos}: the last segment has no segment terminator")));
             };
             self.at = end + 1;
             self.next_index += 1;
-            let mut text = &input[start..end];
+            // `start` is where `self.at` was, `end` the offset of the terminator: both are character
+            // boundaries (see `cut`).
+            let mut text = cut(input, start, end);
             if delims.segment == b'\n'
                 && let Some(stripped) = text.strip_suffix('\r')
             {
@@ -460,7 +643,8 @@ impl<'a> Segments<'a> {
             }
             // The id ends at the first element separator.
             let id_len = if count == 0 { text.len() } else { (seg.seps[0] as usize).min(text.len()) };
-            let id = &text[..id_len];
+            // The first element separator, or the end.
+            let id = cut(text, 0, id_len);
             if !is_segment_id(id) {
                 return Err(X12Error::Syntax {
                     pos,
@@ -474,6 +658,7 @@ impl<'a> Segments<'a> {
             seg.text = text;
             seg.count = count as u8;
             seg.pos = pos;
+            debug_assert!(seg.invariant_holds(delims.element));
             f(&seg)?;
         }
     }
@@ -1366,6 +1551,75 @@ GS*HC*S*R*20240102*1230*7*X*005010X222A1~ST*837*0001*005010X222A1~BHT*0019*00*1*
         w.seg("N3").field("12 MAIN ST*APT 4", "address").end();
         let e = w.finish().unwrap_err();
         assert!(e.to_string().contains("address"), "{e}");
+    }
+
+    /// The masks of a block, byte by byte.
+    fn naive_masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+        let bits = |c: u8| block.iter().enumerate().filter(|&(_, &x)| x == c).fold(0u64, |m, (i, _)| m | 1 << i);
+        (bits(a), bits(b))
+    }
+
+    #[test]
+    fn block_masks_find_every_byte() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for round in 0..2_000 {
+            let mut block = [0u8; 64];
+            for b in block.iter_mut() {
+                // Mostly a few byte values, so that both masks have bits; sometimes any byte.
+                let r = next();
+                *b = if round % 4 == 0 { r as u8 } else { [b'*', b'~', b'A', 0x80, 0xff, 0][(r % 6) as usize] };
+            }
+            for (a, b) in [(b'*', b'~'), (0x80, 0xff), (0, b'A'), (b'~', b'*')] {
+                let want = naive_masks(&block, a, b);
+                assert_eq!(block_masks(&block, a, b), want);
+                assert_eq!(swar_masks(&block, a, b), want);
+            }
+        }
+        let rest = b"AB*CD~EF";
+        assert_eq!(tail_masks(rest, b'*', b'~'), (1 << 2, 1 << 5));
+        assert_eq!(tail_masks(&[], b'*', b'~'), (0, 0));
+    }
+
+    #[test]
+    fn segments_across_blocks_and_long_runs_of_separators() {
+        // Segments of every length from 1 to 200, so that they start and end at every offset of a block.
+        let mut text = String::new();
+        for n in 1..200 {
+            text.push_str("AB");
+            for k in 0..n {
+                text.push(if k % 3 == 0 { '*' } else { 'x' });
+            }
+            text.push('~');
+        }
+        let mut n = 0;
+        let mut segs = Segments::new(&text, Delimiters::default());
+        segs.try_for_each_segment(|seg| {
+            n += 1;
+            let want: Vec<&str> = seg.text.split('*').skip(1).collect();
+            let got: Vec<&str> = (1..=seg.len()).map(|i| seg.element(i)).collect();
+            assert_eq!(got, want, "segment {n}");
+            Ok(())
+        })
+        .unwrap_or_else(|e| assert!(e.to_string().contains("more than 64 elements"), "{e}"));
+        assert!(n > 150, "{n}");
+    }
+
+    #[test]
+    fn delimiters_that_are_not_ascii_are_an_error_not_a_panic() {
+        let text = "AB\u{e9}1\u{e9}~CD\u{e9}2~";
+        for (element, segment) in [(0xc3, b'~'), (0xa9, b'~'), (b'*', 0xc3), (b'*', 0xa9)] {
+            let d = Delimiters { element, component: b':', repetition: None, segment };
+            let e = Segments::new(text, d).next().expect("a segment").unwrap_err();
+            assert!(e.to_string().contains("ASCII"), "{e}");
+            let e = Segments::new(text, d).try_for_each_segment(|_| Ok(())).unwrap_err();
+            assert!(e.to_string().contains("ASCII"), "{e}");
+        }
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub fn parse_835(input: &[u8]) -> Result<Document835> {
 
 /// [`parse_835`] in one pass: the 835 bodies are read while the envelopes are walked.
 pub(super) fn read_in_one_pass(input: &[u8]) -> Result<Document835> {
-    let mut bodies = Bodies::default();
+    let mut bodies = Bodies { dates: DateCache::for_input(input.len()), ..Bodies::default() };
     let file = parse_interchanges_with(input, &mut bodies)?;
     let mut read = bodies.read.into_iter();
     assemble(file, |_, (interchange, group), _, findings| {
@@ -66,7 +66,7 @@ pub(super) fn read_in_one_pass(input: &[u8]) -> Result<Document835> {
 pub(super) fn read_in_two_passes(input: &[u8]) -> Result<Document835> {
     let file = parse_interchanges(input)?;
     assemble(file, |ts, control, component, findings| {
-        let mut r = Reader::new(component);
+        let mut r = Reader::new(component, DateCache::for_input(0));
         ts.segments().try_for_each_segment(|seg| r.segment(seg))?;
         let (remittance, body_findings) = r.finish(ts, control)?;
         findings.extend(body_findings);
@@ -80,12 +80,17 @@ struct Bodies {
     open: Option<Reader>,
     /// The 835s read, in file order, with their findings.
     read: Vec<(Remittance, Vec<Finding>)>,
+    /// Lent to the open reader: the dates of one 835 are the dates of the next.
+    dates: DateCache,
 }
 
 impl<'a> BodyReader<'a> for Bodies {
     fn start(&mut self, id: &'a str, delims: &Delimiters) -> bool {
         let is_835 = id == "835";
-        self.open = is_835.then(|| Reader::new(delims.component));
+        if let Some(mut r) = self.open.take() {
+            self.dates = std::mem::take(&mut r.dates);
+        }
+        self.open = is_835.then(|| Reader::new(delims.component, std::mem::take(&mut self.dates)));
         is_835
     }
 
@@ -97,7 +102,8 @@ impl<'a> BodyReader<'a> for Bodies {
     }
 
     fn end(&mut self, ts: &TransactionSet<'a>) -> Result<()> {
-        if let Some(r) = self.open.take() {
+        if let Some(mut r) = self.open.take() {
+            self.dates = std::mem::take(&mut r.dates);
             // The control numbers are filled in by `read_in_one_pass`.
             self.read.push(r.finish(ts, (0, 0))?);
         }
@@ -234,7 +240,10 @@ fn exact<T>(scratch: &mut Vec<T>) -> Vec<T> {
 #[inline(always)]
 fn move_list<T>(scratch: &mut Vec<T>, list: &mut Vec<T>) {
     if !scratch.is_empty() {
-        *list = exact(scratch);
+        // `list` is a `Vec::new()`, which has nothing to drop: forgetting it saves a call to drop it.
+        let empty = std::mem::replace(list, exact(scratch));
+        debug_assert!(empty.capacity() == 0);
+        std::mem::forget(empty);
     }
 }
 
@@ -286,8 +295,42 @@ impl LineLists {
     }
 }
 
-/// log2 of the number of entries of the reader's date cache.
-const DATE_CACHE_BITS: u32 = 9;
+/// Dates read, keyed by their eight bytes: the same dates repeat all through an 835 (service,
+/// statement and received dates of a few months), and parsing one costs more than finding it here.
+/// Direct-mapped; sized so that a few hundred dates seldom share a slot in a large file.
+#[derive(Default)]
+struct DateCache {
+    slots: Box<[Option<(u64, chrono::NaiveDate)>]>,
+    /// 64 - log2 of the number of slots (0 slots: every date is parsed).
+    shift: u32,
+}
+
+impl DateCache {
+    /// 4096 slots (64 KB) for a file of a megabyte or more, 512 for a smaller one.
+    fn for_input(len: usize) -> Self {
+        let bits = if len >= 1 << 20 { 12 } else { 9 };
+        DateCache { slots: vec![None; 1 << bits].into_boxed_slice(), shift: 64 - bits }
+    }
+
+    #[inline(always)]
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// Element `i` of `seg` as a date not in the cache, put in it when it is a date of eight bytes.
+    #[inline(never)]
+    fn read(&mut self, seg: &Segment<'_>, i: usize) -> Result<chrono::NaiveDate> {
+        let d = seg.ymd(i)?;
+        if let Ok(bytes) = <[u8; 8]>::try_from(seg.element_bytes(i)) {
+            let key = u64::from_le_bytes(bytes);
+            let slot = self.slot(key);
+            if let Some(entry) = self.slots.get_mut(slot) {
+                *entry = Some((key, d));
+            }
+        }
+        Ok(d)
+    }
+}
 
 /// The state of one transaction set being read.
 struct Reader {
@@ -323,12 +366,11 @@ struct Reader {
     paid: i128,
     /// The interchange's component separator.
     component: u8,
-    /// Dates read, keyed by their eight bytes.
-    dates: Box<[Option<(u64, chrono::NaiveDate)>; 1 << DATE_CACHE_BITS]>,
+    dates: DateCache,
 }
 
 impl Reader {
-    fn new(component: u8) -> Self {
+    fn new(component: u8, dates: DateCache) -> Self {
         Reader {
             findings: Vec::new(),
             state: Loop::Header,
@@ -352,7 +394,7 @@ impl Reader {
             claim_adjusted: 0,
             paid: 0,
             component,
-            dates: Box::new([None; 1 << DATE_CACHE_BITS]),
+            dates,
         }
     }
 
@@ -404,23 +446,19 @@ impl Reader {
         ));
     }
 
-    /// Element `i` as a CCYYMMDD date. The same dates repeat all through an 835 (service, statement
-    /// and received dates of a few months), so dates read are kept in a small direct-mapped cache.
-    #[inline]
+    /// Element `i` as a CCYYMMDD date, through the [`DateCache`]: a date found there is read inline,
+    /// another one by a call.
+    #[inline(always)]
     fn date(&mut self, seg: &Segment<'_>, i: usize) -> Result<chrono::NaiveDate> {
-        let Ok(bytes) = <[u8; 8]>::try_from(seg.element_bytes(i)) else { return seg.ymd(i) };
-        let key = u64::from_le_bytes(bytes);
-        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - DATE_CACHE_BITS)) as usize;
-        if let Some(&Some((k, d))) = self.dates.get(slot)
-            && k == key
-        {
-            return Ok(d);
+        if let Ok(bytes) = <[u8; 8]>::try_from(seg.element_bytes(i)) {
+            let key = u64::from_le_bytes(bytes);
+            if let Some(&Some((k, d))) = self.dates.slots.get(self.dates.slot(key))
+                && k == key
+            {
+                return Ok(d);
+            }
         }
-        let d = seg.ymd(i)?;
-        if let Some(entry) = self.dates.get_mut(slot) {
-            *entry = Some((key, d));
-        }
-        Ok(d)
+        self.dates.read(seg, i)
     }
 
     /// The open claim.
@@ -983,7 +1021,14 @@ fn read_lx(seg: &Segment<'_>) -> Result<u32> {
 /// Flattens a CAS segment's up to six reason/amount/quantity triples; returns the sum of their amounts.
 fn read_cas(seg: &Segment<'_>, out: &mut Vec<Adjustment>) -> Result<i128> {
     let group = seg.req(1)?;
-    seg.req(2)?;
+    let reason = seg.req(2)?;
+    if seg.len() <= 4 {
+        // One triple, as most CAS segments have: read without the loop.
+        let amount = seg.cents(3)?;
+        let quantity = opt_decimal(seg, 4)?;
+        out.push(Adjustment { group: group.into(), reason: reason.into(), amount, quantity });
+        return Ok(amount as i128);
+    }
     let last = seg.len().min(19);
     let mut sum = 0;
     let mut r = 2;
@@ -1098,12 +1143,30 @@ fn read_moa(seg: &Segment<'_>) -> Result<OutpatientAdjudication> {
     })
 }
 
+/// A composite procedure (SVC01, SVC06): qualifier, code, up to four modifiers and a description.
+/// Most have a qualifier and a code only, read here without the general loop.
+#[inline(always)]
 fn read_procedure(seg: &Segment<'_>, i: usize, component: u8) -> Result<Procedure> {
-    let mut c = Components::new(seg.element(i), component);
-    let qualifier = match c.next() {
-        Some(q) if !q.is_empty() => q,
-        _ => return Err(seg.error(i, "has no product or service id qualifier (component 1)")),
+    let el = seg.element(i);
+    let (qualifier, rest) = match el.bytes().position(|b| b == component) {
+        Some(at) => (el.get(..at).unwrap_or(""), el.get(at + 1..)),
+        None => (el, None),
     };
+    if qualifier.is_empty() {
+        return Err(seg.error(i, "has no product or service id qualifier (component 1)"));
+    }
+    let code = match rest {
+        None => "",
+        Some(rest) if !rest.bytes().any(|b| b == component) => rest,
+        Some(rest) => return Ok(procedure_with_modifiers(qualifier, rest, component)),
+    };
+    Ok(Procedure { qualifier: qualifier.into(), code: code.into(), modifiers: Vec::new(), description: None })
+}
+
+/// [`read_procedure`] when there is more than the code after the qualifier (`rest`, from the code on).
+#[inline(never)]
+fn procedure_with_modifiers(qualifier: &str, rest: &str, component: u8) -> Procedure {
+    let mut c = Components::new(rest, component);
     let code = c.next().unwrap_or("");
     let mut found = [""; 4];
     let mut n = 0;
@@ -1121,7 +1184,13 @@ fn read_procedure(seg: &Segment<'_>, i: usize, component: u8) -> Result<Procedur
     }
     let modifiers = if n == 0 { Vec::new() } else { found.iter().take(n).map(|m| Str::from(*m)).collect() };
     let description = c.next().filter(|d| !d.is_empty()).map(Str::from);
-    Ok(Procedure { qualifier: qualifier.into(), code: code.into(), modifiers, description })
+    Procedure { qualifier: qualifier.into(), code: code.into(), modifiers, description }
+}
+
+/// SVC06, which few lines have (boxed in the model).
+#[inline(never)]
+fn read_original_procedure(seg: &Segment<'_>, component: u8) -> Result<Option<Box<Procedure>>> {
+    Ok(Some(Box::new(read_procedure(seg, 6, component)?)))
 }
 
 /// Reads an SVC onto the end of `lines` (built in place: a line is large).
@@ -1130,14 +1199,14 @@ fn read_svc_into(seg: &Segment<'_>, component: u8, lines: &mut Vec<ServiceLine>)
     let charge = seg.cents(2)?;
     let paid = seg.cents(3)?;
     let units = opt_decimal(seg, 5)?;
-    let original_procedure =
-        if seg.opt(6).is_some() { Some(Box::new(read_procedure(seg, 6, component)?)) } else { None };
+    let original_procedure = if seg.opt(6).is_some() { read_original_procedure(seg, component)? } else { None };
     let original_units = opt_decimal(seg, 7)?;
+    let revenue_code = seg.opt_text(4);
     lines.push(ServiceLine {
         procedure,
         charge,
         paid,
-        revenue_code: seg.opt_text(4),
+        revenue_code,
         units,
         original_procedure,
         original_units,
@@ -1234,4 +1303,57 @@ fn read_plb(seg: &Segment<'_>, component: u8) -> Result<ProviderAdjustment> {
         });
     }
     Ok(ProviderAdjustment { provider_id, fiscal_period_end, items })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::Segments;
+
+    /// SVC01 read the plain way: split on the separator, component 1 the qualifier (required), 2
+    /// the code, the non-empty ones of 3 to 6 the modifiers, 7 the description when not empty.
+    fn reference(el: &str) -> Option<Procedure> {
+        let parts: Vec<&str> = if el.is_empty() { vec![] } else { el.split(':').collect() };
+        let qualifier = parts.first().filter(|q| !q.is_empty())?;
+        let part = |i: usize| parts.get(i).copied().unwrap_or("");
+        Some(Procedure {
+            qualifier: (*qualifier).into(),
+            code: part(1).into(),
+            modifiers: (2..6).map(part).filter(|m| !m.is_empty()).map(Str::from).collect(),
+            description: Some(part(6)).filter(|d| !d.is_empty()).map(Str::from),
+        })
+    }
+
+    #[test]
+    fn procedures_read_as_split_on_the_component_separator() {
+        let shapes = [
+            "",
+            ":",
+            "HC",
+            "HC:",
+            "HC:99213",
+            ":99213",
+            "HC:99213:",
+            "HC:99213:25",
+            "HC:99213::59",
+            "HC:99213:25:59:76:77",
+            "HC:99213:25:59:76:77:DESC",
+            "HC:99213:::::DESC",
+            "HC:99213:::::",
+            "HC:99213:25:59:76:77:DESC:EXTRA",
+            "N4:12345678901",
+            "HC::25",
+            "HC:\u{e9}:\u{e9}",
+        ];
+        for el in shapes {
+            let text = format!("SVC*{el}*10*5~");
+            let mut segs = Segments::new(&text, Delimiters::default());
+            segs.try_for_each_segment(|seg| {
+                let got = read_procedure(seg, 1, b':').ok();
+                assert_eq!(got, reference(el), "{el:?}");
+                Ok(())
+            })
+            .expect("tokenizes");
+        }
+    }
 }
