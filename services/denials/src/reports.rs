@@ -234,12 +234,14 @@ pub fn build(input: &Input, range: Range, today: NaiveDate) -> Reports {
     r.by_category = rows(by_category);
     r.by_carc = rows(by_carc);
 
-    // Net collection rate: per claim, the latest charge and contractual amount, every payment.
+    // Net collection rate: per claim, its latest adjudication. Remittance's events state a claim's
+    // money as all its standing 835s add up (the parts of a split payment summed, a reversed payment
+    // gone), so the latest holds every payment once.
     for list in per_claim.values() {
         let last = list.last().expect("a claim listed has an adjudication");
         r.charges_cents += last.charge_cents;
         r.contractual_cents += last.contractual_cents;
-        r.payments_cents += list.iter().map(|a| a.paid_cents).sum::<i64>();
+        r.payments_cents += last.paid_cents;
     }
     r.net_collection_rate =
         Ratio { numerator: r.payments_cents, denominator: (r.charges_cents - r.contractual_cents).max(0) };
@@ -532,6 +534,19 @@ mod tests {
         assert_eq!((r.charges_cents, r.contractual_cents, r.payments_cents), (70_000, 9_000, 21_000));
         assert_eq!(r.net_collection_rate, Ratio { numerator: 21_000, denominator: 61_000 });
         assert_eq!(build(&Input::default(), Range::default(), day("2026-04-30")).net_collection_rate.rate(), 0.0);
+    }
+
+    #[test]
+    fn a_claim_paid_in_parts_counts_its_payments_once() {
+        // Given a claim whose 835s each state its running total: 6 000 after the first part of a
+        // split payment, 9 000 after the second
+        let mut i = Input::default();
+        i.adjudications.push(adj("s1", Outcome::PartiallyPaid, "2026-03-01", 10_000, 6_000, 1_000));
+        i.adjudications.push(adj("s1", Outcome::Paid, "2026-03-05", 10_000, 9_000, 1_000));
+        // When the net collection rate is built
+        let r = build(&i, Range::default(), day("2026-04-30"));
+        // Then the payments are the latest total, not the sum of both
+        assert_eq!((r.charges_cents, r.contractual_cents, r.payments_cents), (10_000, 1_000, 9_000));
     }
 
     #[test]
