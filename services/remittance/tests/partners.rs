@@ -33,6 +33,15 @@ async fn the_835s_come_from_the_partner_submission_announced() {
     let env = rcm_runtime::envelope::new_envelope(&h.platform.det, "submission", &origin, set);
     rcm_runtime::testing::publish(&h.platform.bus, &env, None).await;
     h.submit("c1", "PCN-1", &[("c1-L1", "99213", 10_000)]).await;
+    let pool = rcm_runtime::db::connect(
+        &h.config.database_url,
+        &rcm_runtime::db::database_name(&h.config.database_prefix, "remittance"),
+        1,
+    )
+    .await
+    .unwrap();
+    wait_for("the partner taken", || async { count(&pool, "SELECT count(*) FROM trading_partners").await == 1 }).await;
+    pool.close().await;
 
     // When the partner's 835 arrives in its inbound folder (and nothing in the default one)
     let paid = Clp {
@@ -45,12 +54,17 @@ async fn the_835s_come_from_the_partner_submission_announced() {
         cas: vec![],
         lines: vec![svc("99213", 10_000, 8_000, vec![("CO", "45", 2_000)])],
     };
-    std::fs::write(inbound.join("clearco-1.835"), era(1, "TRACE-1", &[paid], 0)).unwrap();
+    let text = era(1, "TRACE-1", &[paid], 0);
+    std::fs::write(inbound.join("clearco-1.835"), &text).unwrap();
+    // (and a file in the default folder, which must now be left alone)
+    h.drop_file("default-1.835", text.as_bytes()).await;
 
     // Then the claim is paid from it, and the file is archived on the partner's side
     wait_for("the claim paid", || async { !h.events(EventType::ClaimPaid).await.is_empty() }).await;
     wait_for("the 835 archived", || async { inbound.join("processed").join("clearco-1.835").exists() }).await;
-    assert!(!h.inbound().join("processed").exists(), "the default folder was not the one read");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(h.inbound().join("default-1.835").exists(), "the default folder is not read once the tenant has a partner");
+    assert!(!h.inbound().join("processed").exists());
 
     shutdown.cancel();
     for t in tasks {

@@ -49,6 +49,9 @@ pub struct Batcher {
 /// they change); shared by the batcher, the acknowledgement poller and remittance's 835 poller.
 pub type TransportCache = Mutex<HashMap<(String, String), (TransportConfig, Arc<dyn Transport>)>>;
 
+/// How often the claims-by-state and files-by-delivery gauges are recounted.
+const GAUGE_EVERY: Duration = Duration::from_secs(15);
+
 /// The wait before delivery attempt `attempts + 1`: 1 s, 2 s, 4 s, ... at most 5 minutes.
 pub fn delivery_backoff(attempts: i32) -> Duration {
     let exp = attempts.clamp(1, 20) as u32 - 1;
@@ -92,14 +95,22 @@ impl Batcher {
         }
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + self.interval, self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut gauges_at = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = tick.tick() => {}
             }
+            let gauges = gauges_at.elapsed() >= GAUGE_EVERY;
+            if gauges {
+                gauges_at = tokio::time::Instant::now();
+            }
             for tenant in self.tenants().await {
                 if let Err(e) = self.pass(&tenant).await {
                     tracing::warn!(service = crate::NAME, %tenant, error = %e, "batch pass failed; will retry");
+                }
+                if gauges && let Err(e) = self.update_gauges(&tenant).await {
+                    tracing::warn!(service = crate::NAME, %tenant, error = %e, "cannot count claims for the gauges");
                 }
             }
         }
@@ -146,6 +157,12 @@ impl Batcher {
         if made > 0 {
             self.deliver(tenant).await?;
         }
+        Ok(made)
+    }
+
+    /// Sets the gauges of the tenant's claims by state and files by delivery state. Two GROUP BY
+    /// queries: run every [`GAUGE_EVERY`], not on every pass.
+    async fn update_gauges(&self, tenant: &str) -> Result<()> {
         let (claims, files) = store::state_counts(&self.host.pool, tenant).await?;
         for (state, n) in claims {
             metrics::gauge!("rcm_submission_claims", "tenant" => tenant.to_string(), "state" => state).set(n as f64);
@@ -154,7 +171,7 @@ impl Batcher {
             metrics::gauge!("rcm_submission_files", "tenant" => tenant.to_string(), "delivery" => delivery)
                 .set(n as f64);
         }
-        Ok(made)
+        Ok(())
     }
 
     /// Delivers the tenant's committed batches that are due for an attempt.

@@ -17,22 +17,22 @@ use rcm_proto::submission::{
 use rcm_runtime::ServiceHost;
 use rcm_runtime::envelope::Origin;
 use sqlx::PgPool;
-use std::path::PathBuf;
 use tonic::{Request, Response, Status};
 
 pub struct SubmissionGrpc {
     host: ServiceHost,
-    pool: PgPool,
     default_partner: TradingPartner,
-    data_dir: PathBuf,
     tenants: Vec<String>,
 }
 
 impl SubmissionGrpc {
     /// `tenants`: the tenants this process serves (others are NOT_FOUND); empty for any.
     pub fn new(host: ServiceHost, default_partner: TradingPartner, tenants: Vec<String>) -> Self {
-        let (pool, data_dir) = (host.pool.clone(), host.config().data_dir.clone());
-        SubmissionGrpc { host, pool, default_partner, data_dir, tenants }
+        SubmissionGrpc { host, default_partner, tenants }
+    }
+
+    fn pool(&self) -> &PgPool {
+        &self.host.pool
     }
 
     fn tenant(&self, tenant: &str) -> Result<(), Error> {
@@ -49,7 +49,7 @@ impl SubmissionGrpc {
         TradingPartnerInfo {
             partner_id: p.partner_id.clone(),
             settings_json: serde_json::to_string(p).unwrap_or_default(),
-            destination: p.transport_config(&self.data_dir, tenant).describe(),
+            destination: p.transport_config(&self.host.config().data_dir, tenant).describe(),
             configured_default,
         }
     }
@@ -142,7 +142,7 @@ impl SubmissionService for SubmissionGrpc {
         if r.tenant_id.is_empty() || r.claim_id.is_empty() {
             return Err(Error::InvalidRequest("tenant_id and claim_id are required".into()).into());
         }
-        let row = store::claim_status(&self.pool, &r.tenant_id, &r.claim_id)
+        let row = store::claim_status(self.pool(), &r.tenant_id, &r.claim_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("claim {}", r.claim_id)))?;
         Ok(Response::new(ServiceClaimStatus {
@@ -164,7 +164,7 @@ impl SubmissionService for SubmissionGrpc {
         partner.check().map_err(|e| Error::InvalidRequest(e.to_string()))?;
         let value = serde_json::to_value(&partner).map_err(|e| Error::InvalidRequest(e.to_string()))?;
         // Stored and announced in one transaction: remittance keeps its own copy from the event.
-        let mut tx = self.pool.begin().await.map_err(Error::from)?;
+        let mut tx = self.pool().begin().await.map_err(Error::from)?;
         store::upsert_trading_partner(&mut tx, &r.tenant_id, &partner.partner_id, &value).await?;
         let origin = Origin { tenant: r.tenant_id.clone(), ..Origin::default() };
         let payload = Payload::TradingPartnerSet(TradingPartnerSet {
@@ -184,7 +184,7 @@ impl SubmissionService for SubmissionGrpc {
     ) -> Result<Response<ListTradingPartnersResponse>, Status> {
         let r = request.into_inner();
         self.tenant(&r.tenant_id)?;
-        let partners = batcher::partners(&self.pool, &r.tenant_id, &self.default_partner).await?;
+        let partners = batcher::partners(self.pool(), &r.tenant_id, &self.default_partner).await?;
         let own = !(partners.len() == 1 && partners[0] == self.default_partner);
         let partners = partners.iter().map(|p| self.partner_info(&r.tenant_id, p, !own)).collect();
         Ok(Response::new(ListTradingPartnersResponse { partners }))
@@ -201,7 +201,7 @@ impl SubmissionService for SubmissionGrpc {
             d @ ("pending" | "sent" | "failed") => Some(d),
             d => return Err(Error::InvalidRequest(format!("delivery {d:?}: pending, sent or failed")).into()),
         };
-        let rows = store::list_batches(&self.pool, &r.tenant_id, delivery, limit(r.limit)).await?;
+        let rows = store::list_batches(self.pool(), &r.tenant_id, delivery, None, limit(r.limit)).await?;
         Ok(Response::new(ListBatchesResponse { batches: rows.into_iter().map(batch_info).collect() }))
     }
 
@@ -210,13 +210,13 @@ impl SubmissionService for SubmissionGrpc {
         self.tenant(&r.tenant_id)?;
         let id =
             uuid::Uuid::parse_str(&r.batch_id).map_err(|_| Error::InvalidRequest("batch_id is not a UUID".into()))?;
-        if !store::retry_delivery(&self.pool, &r.tenant_id, id).await? {
+        if !store::retry_delivery(self.pool(), &r.tenant_id, id).await? {
             return Err(Error::FailedPrecondition(format!("batch {id} is not failed (or does not exist)")).into());
         }
-        let row = store::list_batches(&self.pool, &r.tenant_id, None, i64::MAX)
+        let row = store::list_batches(self.pool(), &r.tenant_id, None, Some(id), 1)
             .await?
             .into_iter()
-            .find(|b| b.batch_id == id)
+            .next()
             .ok_or_else(|| Error::NotFound(format!("batch {id}")))?;
         tracing::info!(service = crate::NAME, tenant = %r.tenant_id, batch_id = %id, "delivery retried by an operator");
         Ok(Response::new(batch_info(row)))
@@ -228,7 +228,7 @@ impl SubmissionService for SubmissionGrpc {
     ) -> Result<Response<ListUnmatchedAcksResponse>, Status> {
         let r = request.into_inner();
         self.tenant(&r.tenant_id)?;
-        let rows = store::unmatched_acks(&self.pool, &r.tenant_id, r.include_resolved, limit(r.limit)).await?;
+        let rows = store::unmatched_acks(self.pool(), &r.tenant_id, r.include_resolved, None, limit(r.limit)).await?;
         Ok(Response::new(ListUnmatchedAcksResponse { items: rows.into_iter().map(unmatched).collect() }))
     }
 
@@ -241,13 +241,13 @@ impl SubmissionService for SubmissionGrpc {
         if r.actor.trim().is_empty() || r.resolution.trim().is_empty() {
             return Err(Error::InvalidRequest("actor and resolution are required".into()).into());
         }
-        if !store::resolve_unmatched_ack(&self.pool, &r.tenant_id, &r.id, &r.actor, &r.resolution).await? {
+        if !store::resolve_unmatched_ack(self.pool(), &r.tenant_id, &r.id, &r.actor, &r.resolution).await? {
             return Err(Error::NotFound(format!("open unmatched acknowledgement {}", r.id)).into());
         }
-        let item = store::unmatched_acks(&self.pool, &r.tenant_id, true, i64::MAX)
+        let item = store::unmatched_acks(self.pool(), &r.tenant_id, true, Some(&r.id), 1)
             .await?
             .into_iter()
-            .find(|u| u.id == r.id)
+            .next()
             .ok_or_else(|| Error::NotFound(format!("unmatched acknowledgement {}", r.id)))?;
         Ok(Response::new(unmatched(item)))
     }

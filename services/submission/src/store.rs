@@ -382,18 +382,26 @@ pub struct BatchRow {
     pub next_attempt_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// The tenant's batches, newest first, optionally only those in one delivery state.
-pub async fn list_batches(pool: &PgPool, tenant: &str, delivery: Option<&str>, limit: i64) -> Result<Vec<BatchRow>> {
+/// The tenant's batches, newest first, optionally only those in one delivery state, or one batch.
+pub async fn list_batches(
+    pool: &PgPool,
+    tenant: &str,
+    delivery: Option<&str>,
+    batch: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<BatchRow>> {
     Ok(sqlx::query_as(
         "SELECT batch_id, partner_id, payer_id, file_name, interchange_control_number, group_control_number,
                 transaction_control_number, claim_count, total_charge_cents, delivery, attempts, last_error,
                 destination, created_at, written_at, next_attempt_at
-         FROM batches WHERE tenant_id = $1 AND ($2::TEXT IS NULL OR delivery = $2)
+         FROM batches
+         WHERE tenant_id = $1 AND ($2::TEXT IS NULL OR delivery = $2) AND ($4::UUID IS NULL OR batch_id = $4)
          ORDER BY created_at DESC LIMIT $3",
     )
     .bind(tenant)
     .bind(delivery)
     .bind(limit)
+    .bind(batch)
     .fetch_all(pool)
     .await?)
 }
@@ -661,11 +669,12 @@ pub struct UnmatchedRow {
     pub resolution: Option<String>,
 }
 
-/// The operator's queue of unmatched acknowledgements, oldest first.
+/// The operator's queue of unmatched acknowledgements, oldest first (or the one item `only`).
 pub async fn unmatched_acks(
     pool: &PgPool,
     tenant: &str,
     include_resolved: bool,
+    only: Option<&str>,
     limit: i64,
 ) -> Result<Vec<UnmatchedRow>> {
     Ok(sqlx::query_as(
@@ -681,12 +690,13 @@ pub async fn unmatched_acks(
                     resolved_by, resolution
              FROM ack_failures WHERE tenant_id = $1
          ) u
-         WHERE $2 OR resolved_at IS NULL
+         WHERE ($2 OR resolved_at IS NULL) AND ($4::TEXT IS NULL OR id = $4)
          ORDER BY received_at, id LIMIT $3",
     )
     .bind(tenant)
     .bind(include_resolved)
     .bind(limit)
+    .bind(only)
     .fetch_all(pool)
     .await?)
 }
